@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internet checksums (RFC 1071) and their incremental update (RFC 1624). */
+#ifndef SHOAL_CSUM_H
+#define SHOAL_CSUM_H
+
+#include "shoal/hdr.h"
+#include "shoal/pkt.h"
+
+/* Fold a 32-bit one's complement sum to 16 bits and complement it. */
+SH_INLINE __sum16 sh_csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__sum16)~sum;
+}
+
+/* Sum of an address's 16-bit words as they lie in memory (4 or 16 bytes). */
+SH_INLINE __u32 sh_csum_addr(const struct sh_addr *a, int v6)
+{
+	__u32 sum = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i > 0 && !v6)
+			break;
+		sum += (a->w[i] & 0xffff) + (a->w[i] >> 16);
+	}
+	return sum;
+}
+
+/*
+ * Sum len bytes of the packet from off, as 16-bit words in memory order
+ * (an odd last byte is padded with zero). max_len bounds the loop for the
+ * verifier; returns -1 when the bytes are not all in the packet.
+ */
+#define SH_CSUM_MAX_LEN 1240
+SH_INLINE long sh_csum_pkt(const struct sh_pkt *p, __u32 off, __u32 len)
+{
+	__u32 sum = 0, i;
+	__u16 *w;
+	__u8 *b;
+
+	if (len > SH_CSUM_MAX_LEN)
+		return -1;
+	for (i = 0; i < SH_CSUM_MAX_LEN / 2; i++) {
+		if (2 * i + 2 > len)
+			break;
+		w = sh_pkt_at(p, off + 2 * i, 2);
+		if (!w)
+			return -1;
+		sum += *w;
+	}
+	if (len & 1) {
+		b = sh_pkt_at(p, off + len - 1, 1);
+		if (!b)
+			return -1;
+		/* The missing pad byte is zero; the data byte is the word's first in memory. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		sum += *b;
+#else
+		sum += (__u32)*b << 8;
+#endif
+	}
+	return sum;
+}
+
+/* Replace a 16-bit word covered by checksum *check (RFC 1624, eqn. 3). */
+SH_INLINE void sh_csum_replace16(__sum16 *check, __u16 old_word, __u16 new_word)
+{
+	__u32 sum = (__u16)~*check;
+
+	sum += (__u16)~old_word;
+	sum += new_word;
+	*check = sh_csum_fold(sum);
+}
+
+#endif /* SHOAL_CSUM_H */

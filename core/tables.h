@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The userspace tables: what the AF_XDP and DPDK workers and shoal-replay
+ * read per packet, built whole from a validated config. They are immutable
+ * once built; a config change builds new tables aside and swaps a pointer,
+ * so a packet never sees a half-built ring.
+ */
+#ifndef SHOAL_TABLES_H
+#define SHOAL_TABLES_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "shoal/types.h"
+
+struct sh_vip_slot {
+	struct sh_vip_key key;
+	struct sh_vip val;
+	__u32 used;
+};
+
+struct sh_sid_slot {
+	__u32 server_id; /* 0: empty */
+	__u32 real;
+};
+
+struct sh_tables {
+	struct sh_lb lb;
+	struct sh_vip_slot *vips; /* open addressing, linear probing */
+	__u32 vip_mask;
+	__u32 n_vips;             /* configured VIPs: vip_id and ring_id are < n_vips */
+	__u32 *rings;             /* n_vips rings of lb.ring_size slots */
+	struct sh_real *reals;
+	__u32 n_reals;
+	struct sh_sid_slot *sids; /* open addressing, linear probing */
+	__u32 sid_mask;
+};
+
+/*
+ * Build tables for cfg. Real indices follow the order reals first appear in
+ * the config; rings depend on the set of reals only. Returns 0 or -errno with
+ * a message in err.
+ */
+int sh_tables_build(const struct sh_config *cfg, struct sh_tables **out, char *err, size_t err_len);
+void sh_tables_free(struct sh_tables *t);
+
+/* The index of the real with this address, or SH_REAL_NONE. */
+__u32 sh_tables_real_find(const struct sh_tables *t, const struct sh_addr *addr, __u8 family);
+
+static inline __u32 sh_tables_vip_slot(const struct sh_vip_key *k, __u32 mask)
+{
+	const __u64 *w = (const __u64 *)k;
+	__u64 h = w[0] * 0x9e3779b97f4a7c15ULL ^ w[1] * 0xc2b2ae3d27d4eb4fULL ^
+		  (__u64)((const __u32 *)k)[4] * 0x165667b19e3779f9ULL;
+
+	return (__u32)(h ^ h >> 29 ^ h >> 47) & mask;
+}
+
+static inline const struct sh_vip *sh_tables_vip_find(const struct sh_tables *t,
+						      const struct sh_vip_key *k)
+{
+	__u32 i = sh_tables_vip_slot(k, t->vip_mask);
+
+	for (;; i = (i + 1) & t->vip_mask) {
+		const struct sh_vip_slot *s = &t->vips[i];
+
+		if (!s->used)
+			return NULL;
+		if (__builtin_memcmp(&s->key, k, sizeof(*k)) == 0)
+			return &s->val;
+	}
+}
+
+static inline __u32 sh_tables_sid_find(const struct sh_tables *t, __u32 server_id)
+{
+	__u32 i = (server_id * 0x9e3779b1u) & t->sid_mask;
+
+	for (;; i = (i + 1) & t->sid_mask) {
+		if (!t->sids[i].server_id)
+			return SH_REAL_NONE;
+		if (t->sids[i].server_id == server_id)
+			return t->sids[i].real;
+	}
+}
+
+#endif /* SHOAL_TABLES_H */
