@@ -31,7 +31,7 @@ static void vip_insert(struct sh_tables *t, const struct sh_vip_key *k, const st
 {
 	__u32 i = sh_tables_vip_slot(k, t->vip_mask);
 
-	while (t->vips[i].used && memcmp(&t->vips[i].key, k, sizeof(*k)))
+	while (t->vips[i].used && !sh_tables_vip_key_eq(&t->vips[i].key, k))
 		i = (i + 1) & t->vip_mask;
 	t->vips[i].key = *k;
 	t->vips[i].val = *v;

@@ -47,13 +47,26 @@ void sh_tables_free(struct sh_tables *t);
 /* The index of the real with this address, or SH_REAL_NONE. */
 __u32 sh_tables_real_find(const struct sh_tables *t, const struct sh_addr *addr, __u8 family);
 
+/*
+ * Hash and compare VIP keys field by field, with loads the size of the stores
+ * that built the key: wider loads over a key just written field by field
+ * would stall on store forwarding.
+ */
 static inline __u32 sh_tables_vip_slot(const struct sh_vip_key *k, __u32 mask)
 {
-	const __u64 *w = (const __u64 *)k;
-	__u64 h = w[0] * 0x9e3779b97f4a7c15ULL ^ w[1] * 0xc2b2ae3d27d4eb4fULL ^
-		  (__u64)((const __u32 *)k)[4] * 0x165667b19e3779f9ULL;
+	__u64 a = (__u64)k->addr.w[0] << 32 | k->addr.w[1];
+	__u64 b = (__u64)k->addr.w[2] << 32 | k->addr.w[3];
+	__u64 c = (__u64)k->port << 16 | (__u64)k->proto << 8 | k->family;
+	__u64 h = a * 0x9e3779b97f4a7c15ULL ^ b * 0xc2b2ae3d27d4eb4fULL ^ c * 0x165667b19e3779f9ULL;
 
 	return (__u32)(h ^ h >> 29 ^ h >> 47) & mask;
+}
+
+static inline int sh_tables_vip_key_eq(const struct sh_vip_key *a, const struct sh_vip_key *b)
+{
+	return a->addr.w[0] == b->addr.w[0] && a->addr.w[1] == b->addr.w[1] &&
+	       a->addr.w[2] == b->addr.w[2] && a->addr.w[3] == b->addr.w[3] &&
+	       a->port == b->port && a->proto == b->proto && a->family == b->family;
 }
 
 static inline const struct sh_vip *sh_tables_vip_find(const struct sh_tables *t,
@@ -66,7 +79,7 @@ static inline const struct sh_vip *sh_tables_vip_find(const struct sh_tables *t,
 
 		if (!s->used)
 			return NULL;
-		if (__builtin_memcmp(&s->key, k, sizeof(*k)) == 0)
+		if (sh_tables_vip_key_eq(&s->key, k))
 			return &s->val;
 	}
 }

@@ -56,14 +56,20 @@ SH_INLINE int sh_l2_write(struct sh_pkt *p, __u32 old_off, __u32 l2_len, const _
 	return 0;
 }
 
-/* A 20-byte IPv4 header at off with a correct checksum. */
+/*
+ * A 20-byte IPv4 header at off with a correct checksum. The checksum is summed
+ * from the field values, in host order (a one's complement sum is byte-order
+ * neutral), not read back from the bytes just written: loads that straddle
+ * those narrow stores would stall on store forwarding.
+ */
 SH_INLINE int sh_ip4_write(struct sh_pkt *p, __u32 off, __u8 tos, __u16 tot_len, __u8 proto,
 			   __be32 saddr, __be32 daddr, int df)
 {
 	struct sh_iphdr *ip = sh_pkt_at(p, off, sizeof(*ip));
-	__u16 *w;
-	__u32 sum = 0;
-	int i;
+	__u16 frag_off = df ? SH_IP_DF : 0;
+	__u32 s = sh_ntohl(saddr), d = sh_ntohl(daddr);
+	__u32 sum = (0x45u << 8 | tos) + tot_len + frag_off + ((__u32)SH_TTL << 8 | proto) +
+		    (s >> 16) + (s & 0xffff) + (d >> 16) + (d & 0xffff);
 
 	if (!ip)
 		return -1;
@@ -71,16 +77,12 @@ SH_INLINE int sh_ip4_write(struct sh_pkt *p, __u32 off, __u8 tos, __u16 tot_len,
 	ip->tos = tos;
 	ip->tot_len = sh_htons(tot_len);
 	ip->id = 0; /* atomic datagrams (DF) need no id (RFC 6864); replies are small */
-	ip->frag_off = df ? sh_htons(SH_IP_DF) : 0;
+	ip->frag_off = sh_htons(frag_off);
 	ip->ttl = SH_TTL;
 	ip->protocol = proto;
-	ip->check = 0;
+	ip->check = sh_htons((__u16)sh_csum_fold(sum));
 	ip->saddr = saddr;
 	ip->daddr = daddr;
-	w = (__u16 *)ip;
-	for (i = 0; i < (int)(sizeof(*ip) / 2); i++)
-		sum += w[i];
-	ip->check = sh_csum_fold(sum);
 	return 0;
 }
 

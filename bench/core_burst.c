@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The forwarding core in userspace, single core, packets prepared in memory,
+ * bursts of 32 through sh_user_burst() (the AF_XDP/DPDK path). Each figure is
+ * net of a baseline loop in the same process that prepares the same packets
+ * without forwarding them, so only the core's cost remains.
+ *
+ *   bench_core [--quick]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "env_user.h"
+#include "shoal/hdr.h"
+#include "tables.h"
+#include "user_burst.h"
+#include "worker.h"
+
+#define HEADROOM 256
+#define FRAME 64
+#define N_REALS 100
+
+struct bench {
+	struct sh_config cfg;
+	struct sh_tables *t;
+	struct sh_worker *w;
+	__u8 template[FRAME];
+	__u8 bufs[SH_BURST_MAX][HEADROOM + FRAME];
+	__u32 *order; /* flow visiting order: a random permutation */
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static __u64 rng_state = 0x9e3779b97f4a7c15ull;
+static __u64 rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* IPv4 TCP to the VIP, 64-byte frame. */
+static void make_template(__u8 *f)
+{
+	struct sh_ethhdr *eth = (void *)f;
+	struct sh_iphdr *ip = (void *)(eth + 1);
+	struct sh_tcphdr *tcp = (void *)(ip + 1);
+
+	memset(f, 0, FRAME);
+	memcpy(eth->dst, "\x02\0\0\0\0\xbb", 6);
+	memcpy(eth->src, "\x02\0\0\0\0\xaa", 6);
+	eth->proto = sh_htons(SH_ETH_P_IP);
+	ip->ver_ihl = 0x45;
+	ip->tot_len = sh_htons(FRAME - sizeof(*eth));
+	ip->frag_off = sh_htons(SH_IP_DF);
+	ip->ttl = 64;
+	ip->protocol = SH_IPPROTO_TCP;
+	ip->daddr = sh_htonl(0xc6126401); /* 198.18.100.1 */
+	tcp->dest = sh_htons(80);
+	tcp->doff_res = 5 << 4;
+}
+
+/* Client of flow i: 198.19.x.y, port from i. Distinct for i < 2^24. */
+static void set_flow(__u8 *f, __u32 i, __u8 tcp_flags)
+{
+	struct sh_iphdr *ip = (void *)(f + sizeof(struct sh_ethhdr));
+	struct sh_tcphdr *tcp = (void *)(ip + 1);
+
+	ip->saddr = sh_htonl(0xc6130000 | (i >> 8));
+	tcp->source = sh_htons(1024 + (i & 0xff));
+	tcp->flags = tcp_flags;
+}
+
+/* Forward n_pkts packets over flows order[0..n_flows), cycling. forward=0 is the baseline. */
+static double run(struct bench *b, __u32 n_flows, __u64 n_pkts, __u8 tcp_flags, int forward)
+{
+	struct sh_pkt pkts[SH_BURST_MAX];
+	__u8 action[SH_BURST_MAX];
+	__u64 sent = 0, k = 0;
+	double t0 = now_s();
+
+	while (sent < n_pkts) {
+		for (int i = 0; i < SH_BURST_MAX; i++) {
+			__u8 *frame = b->bufs[i] + HEADROOM;
+
+			memcpy(frame, b->template, FRAME); /* as a NIC writes a frame */
+			set_flow(frame, b->order[k], tcp_flags);
+			if (++k == n_flows)
+				k = 0;
+			pkts[i] = (struct sh_pkt){ .head = b->bufs[i], .data = frame,
+						   .data_end = frame + FRAME };
+		}
+		if (forward)
+			sh_user_burst(b->t, b->w, 1, pkts, action, SH_BURST_MAX);
+		else
+			__asm__ volatile("" : : "r"(pkts) : "memory");
+		sent += SH_BURST_MAX;
+	}
+	return (now_s() - t0) * 1e9 / (double)sent;
+}
+
+static void shuffle(__u32 *a, __u32 n)
+{
+	for (__u32 i = 0; i < n; i++)
+		a[i] = i;
+	for (__u32 i = n - 1; i > 0; i--) {
+		__u32 j = rng() % (i + 1), tmp = a[i];
+
+		a[i] = a[j];
+		a[j] = tmp;
+	}
+}
+
+static int setup(struct bench *b, __u32 conntrack_size)
+{
+	char json[8192], err[SH_CFG_ERR_LEN];
+	int n = snprintf(json, sizeof(json),
+			 "{\"lb\":{\"ipv4_src\":\"198.18.0.10\",\"gateway_mac\":\"02:00:00:00:00:01\","
+			 "\"conntrack_size\":%u},\"vips\":[{\"address\":\"198.18.100.1\",\"port\":80,"
+			 "\"protocol\":\"tcp\",\"reals\":[",
+			 conntrack_size);
+
+	for (int r = 0; r < N_REALS; r++)
+		n += snprintf(json + n, sizeof(json) - n, "%s{\"address\":\"198.18.%d.%d\"}",
+			      r ? "," : "", 1 + r / 200, 1 + r % 200);
+	snprintf(json + n, sizeof(json) - n, "]}]}");
+	if (sh_config_load_string(json, "bench", &b->cfg, err, sizeof(err)) ||
+	    sh_tables_build(&b->cfg, &b->t, err, sizeof(err))) {
+		fprintf(stderr, "bench_core: %s\n", err);
+		return -1;
+	}
+	if (sh_worker_create(conntrack_size, &b->w)) {
+		fprintf(stderr, "bench_core: out of memory\n");
+		return -1;
+	}
+	make_template(b->template);
+	return 0;
+}
+
+static void teardown(struct bench *b)
+{
+	sh_worker_free(b->w);
+	sh_tables_free(b->t);
+	sh_config_free(&b->cfg);
+	free(b->order);
+}
+
+static double best_of(int reps, struct bench *b, __u32 flows, __u64 pkts, __u8 flags, int fwd)
+{
+	double best = 1e30;
+
+	for (int r = 0; r < reps; r++) {
+		double v = run(b, flows, pkts, flags, fwd);
+
+		if (v < best)
+			best = v;
+	}
+	return best;
+}
+
+/* One scenario: prints gross, baseline and net ns/packet. */
+static int scenario(const char *name, __u32 flows, __u32 ct_size, int new_flows, __u64 pkts,
+		    int reps, double target)
+{
+	static struct bench b;
+	double base, gross;
+	__u64 hit0, miss0;
+
+	memset(&b, 0, sizeof(b));
+	if (setup(&b, ct_size))
+		return -1;
+	b.order = malloc(sizeof(*b.order) * flows);
+	shuffle(b.order, flows);
+	if (!new_flows)
+		run(&b, flows, flows, SH_TCP_SYN, 1); /* every flow remembered */
+	hit0 = b.w->ctr[SH_CTR_CT_HIT];
+	miss0 = b.w->ctr[SH_CTR_CT_MISS];
+	base = best_of(reps, &b, flows, pkts, SH_TCP_SYN, 0);
+	if (new_flows) {
+		/* Every measured packet must be a new flow: a fresh table per repetition. */
+		gross = 1e30;
+		for (int r = 0; r < reps; r++) {
+			double v;
+
+			memset(b.w->ct, 0, (size_t)(b.w->ct_mask + 1) * sizeof(*b.w->ct));
+			v = run(&b, flows, pkts, SH_TCP_SYN, 1);
+			gross = v < gross ? v : gross;
+		}
+	} else {
+		gross = best_of(reps, &b, flows, pkts, SH_TCP_ACK, 1);
+	}
+	printf("%-30s %9u %8.1f %8.1f %8.1f   <= %.0f   ct hit %.3f\n", name, flows, gross, base,
+	       gross - base, target,
+	       (double)(b.w->ctr[SH_CTR_CT_HIT] - hit0) /
+		       (double)(b.w->ctr[SH_CTR_CT_HIT] - hit0 + b.w->ctr[SH_CTR_CT_MISS] - miss0));
+	teardown(&b);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int quick = argc > 1 && !strcmp(argv[1], "--quick");
+	__u64 pkts = quick ? 1 << 20 : 1 << 24;
+	int reps = quick ? 2 : 5;
+
+	printf("IPv4 TCP to a VIP of %d reals, IPIP, 64-byte frames, bursts of %d, one core.\n",
+	       N_REALS, SH_BURST_MAX);
+	printf("ns/packet: gross, baseline (packet preparation only), net = gross - baseline.\n\n");
+	printf("%-30s %9s %8s %8s %8s   %s\n", "scenario", "flows", "gross", "base", "net",
+	       "target");
+	if (scenario("conntrack hit", 1000, 4096, 0, pkts, reps, 30) ||
+	    scenario("conntrack hit", 1000000, 4 << 20, 0, pkts, reps, 60) ||
+	    scenario("new flow (ring + insert)", 1000000, 4 << 20, 1, 1000000, reps, 80))
+		return 1;
+	return 0;
+}
