@@ -29,26 +29,36 @@ SH_INLINE __u32 sh_csum_addr(const struct sh_addr *a, int v6)
 }
 
 /*
- * Sum len bytes of the packet from off, as 16-bit words in memory order
- * (an odd last byte is padded with zero). max_len bounds the loop for the
- * verifier; returns -1 when the bytes are not all in the packet.
+ * One's complement sum of len bytes of the packet from off, as they lie in
+ * memory (an odd last byte is padded with zero); fold it with sh_csum_fold().
+ * 32-bit steps into a 64-bit sum keep the loop short for the verifier.
+ * Returns -1 when the bytes are not all in the packet.
  */
 #define SH_CSUM_MAX_LEN 1240
 SH_INLINE long sh_csum_pkt(const struct sh_pkt *p, __u32 off, __u32 len)
 {
-	__u32 sum = 0, i;
-	__u16 *w;
+	__u64 sum = 0;
+	__u32 i;
 	__u8 *b;
 
 	if (len > SH_CSUM_MAX_LEN)
 		return -1;
-	for (i = 0; i < SH_CSUM_MAX_LEN / 2; i++) {
-		if (2 * i + 2 > len)
+	for (i = 0; i < SH_CSUM_MAX_LEN / 4; i++) {
+		__u32 *w;
+
+		if (4 * i + 4 > len)
 			break;
-		w = sh_pkt_at(p, off + 2 * i, 2);
+		w = sh_pkt_at(p, off + 4 * i, 4);
 		if (!w)
 			return -1;
 		sum += *w;
+	}
+	if (len & 2) {
+		__u16 *h = sh_pkt_at(p, off + (len & ~3u), 2);
+
+		if (!h)
+			return -1;
+		sum += *h;
 	}
 	if (len & 1) {
 		b = sh_pkt_at(p, off + len - 1, 1);
@@ -61,7 +71,11 @@ SH_INLINE long sh_csum_pkt(const struct sh_pkt *p, __u32 off, __u32 len)
 		sum += (__u32)*b << 8;
 #endif
 	}
-	return sum;
+	/* Fold 64 -> 32 bits; the result still fits the caller's additions. */
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (long)sum;
 }
 
 /* Replace a 16-bit word covered by checksum *check (RFC 1624, eqn. 3). */
