@@ -103,8 +103,8 @@ SH_INLINE int sh_parse_icmp_quote(struct sh_env *e, struct sh_pkt *p, struct sh_
 		if (!ip || (ip->ver_ihl >> 4) != 4 || (ip->ver_ihl & 0xf) < 5)
 			return sh_l4_malformed(e, m, SH_DROP_L4_MALFORMED);
 		l4 = quote + (ip->ver_ihl & 0xf) * 4;
-		f->src.w[0] = ip->daddr;
-		f->dst.w[0] = ip->saddr;
+		f->src = sh_addr4(ip->daddr);
+		f->dst = sh_addr4(ip->saddr);
 		f->proto = ip->protocol;
 	} else {
 		struct sh_ip6hdr *ip6 = sh_pkt_at(p, quote, sizeof(*ip6));
@@ -196,8 +196,8 @@ SH_INLINE int sh_parse_ip4(struct sh_env *e, struct sh_pkt *p, struct sh_meta *m
 	if (hlen < sizeof(*ip) || tot < hlen || !sh_pkt_has(p, m->l3_off, tot))
 		return sh_verdict_drop(e, SH_DROP_IP4_MALFORMED);
 	m->flow.family = SH_AF_INET;
-	m->flow.src.w[0] = ip->saddr;
-	m->flow.dst.w[0] = ip->daddr;
+	m->flow.src = sh_addr4(ip->saddr);
+	m->flow.dst = sh_addr4(ip->daddr);
 	m->flow.proto = ip->protocol;
 	m->l3_len = tot;
 	m->l4_off = m->l3_off + hlen;

@@ -26,6 +26,17 @@ struct sh_addr {
 	__be32 w[4];
 };
 
+/*
+ * An IPv4 address as a whole sh_addr. Written in one piece, so that a later
+ * 16-byte copy of it is forwarded from the store instead of stalling on it.
+ */
+SH_INLINE struct sh_addr sh_addr4(__be32 a)
+{
+	struct sh_addr r = { { a, 0, 0, 0 } };
+
+	return r;
+}
+
 /* Key of the VIP table. port 0 is the "every port" VIP of that address. */
 struct sh_vip_key {
 	struct sh_addr addr;
