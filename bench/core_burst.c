@@ -135,7 +135,7 @@ static int setup(struct bench *b, __u32 conntrack_size)
 			      r ? "," : "", 1 + r / 200, 1 + r % 200);
 	snprintf(json + n, sizeof(json) - n, "]}]}");
 	if (sh_config_load_string(json, "bench", &b->cfg, err, sizeof(err)) ||
-	    sh_tables_build(&b->cfg, &b->t, err, sizeof(err))) {
+	    sh_tables_build(&b->cfg, NULL, &b->t, err, sizeof(err))) {
 		fprintf(stderr, "bench_core: %s\n", err);
 		return -1;
 	}

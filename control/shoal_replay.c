@@ -175,7 +175,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "shoal-replay: %s\n", err);
 		return 1;
 	}
-	if (sh_tables_build(&cfg, &t, err, sizeof(err))) {
+	if (sh_tables_build(&cfg, NULL, &t, err, sizeof(err))) {
 		fprintf(stderr, "shoal-replay: %s: %s\n", cfg_path, err);
 		goto out;
 	}

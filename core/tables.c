@@ -106,25 +106,61 @@ static void add_aliases(struct sh_tables *t, const struct sh_config *cfg)
 	}
 }
 
-/* Assign real indices in order of first appearance and fill the server_id table. */
-static int add_reals(struct sh_tables *t, const struct sh_config *cfg)
+/* A slot for a real new to these tables: never used ones first, then the longest freed. */
+static __u32 real_slot_alloc(struct sh_tables *t)
 {
-	for (size_t i = 0; i < cfg->n_vips; i++) {
-		for (size_t j = 0; j < cfg->vips[i].n_reals; j++) {
-			const struct sh_cfg_real *r = &cfg->vips[i].reals[j];
-			__u32 idx = sh_tables_real_find(t, &r->addr, r->family);
+	__u32 best = SH_REAL_NONE;
 
-			if (idx == SH_REAL_NONE) {
-				if (t->n_reals == SH_MAX_REALS)
-					return -E2BIG;
-				idx = t->n_reals++;
-				t->reals[idx].addr = r->addr;
-				t->reals[idx].family = r->family;
-				t->reals[idx].flags = SH_REAL_F_ACTIVE;
-			}
-			if (r->server_id)
-				sid_insert(t, r->server_id, idx);
+	if (t->n_reals < SH_MAX_REALS)
+		return t->n_reals++;
+	for (__u32 i = 0; i < t->n_reals; i++) {
+		if (t->reals[i].flags & SH_REAL_F_ACTIVE)
+			continue;
+		if (best == SH_REAL_NONE || t->real_freed_at[i] < t->real_freed_at[best])
+			best = i;
+	}
+	return best;
+}
+
+/*
+ * Give every real of cfg an index, keeping the ones prev gave, and fill the
+ * server_id table. Reals of prev that are not in cfg stay, inactive. Known
+ * reals are marked first, so a slot freed by this very change is the last
+ * one a new real may take.
+ */
+static int add_reals(struct sh_tables *t, const struct sh_config *cfg, const struct sh_tables *prev)
+{
+	if (prev) {
+		t->n_reals = prev->n_reals;
+		memcpy(t->real_freed_at, prev->real_freed_at, prev->n_reals * sizeof(*t->real_freed_at));
+		for (__u32 i = 0; i < prev->n_reals; i++) {
+			t->reals[i] = prev->reals[i];
+			t->reals[i].flags &= ~SH_REAL_F_ACTIVE;
 		}
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < cfg->n_vips; i++) {
+			for (size_t j = 0; j < cfg->vips[i].n_reals; j++) {
+				const struct sh_cfg_real *r = &cfg->vips[i].reals[j];
+				__u32 idx = sh_tables_real_find(t, &r->addr, r->family);
+
+				if (idx == SH_REAL_NONE && pass == 1) {
+					idx = real_slot_alloc(t);
+					if (idx == SH_REAL_NONE)
+						return -E2BIG;
+					t->reals[idx].addr = r->addr;
+					t->reals[idx].family = r->family;
+				}
+				if (idx != SH_REAL_NONE)
+					t->reals[idx].flags |= SH_REAL_F_ACTIVE;
+				if (pass == 1 && r->server_id)
+					sid_insert(t, r->server_id, idx);
+			}
+		}
+		for (__u32 i = 0; pass == 0 && prev && i < prev->n_reals; i++)
+			if ((prev->reals[i].flags & SH_REAL_F_ACTIVE) &&
+			    !(t->reals[i].flags & SH_REAL_F_ACTIVE))
+				t->real_freed_at[i] = t->generation;
 	}
 	return 0;
 }
@@ -147,7 +183,8 @@ static int build_ring(struct sh_tables *t, const struct sh_cfg_vip *v, __u32 *ri
 	return err;
 }
 
-int sh_tables_build(const struct sh_config *cfg, struct sh_tables **out, char *err, size_t err_len)
+int sh_tables_build(const struct sh_config *cfg, const struct sh_tables *prev,
+		    struct sh_tables **out, char *err, size_t err_len)
 {
 	struct sh_tables *t = calloc(1, sizeof(*t));
 	size_t n_sids = 0;
@@ -164,13 +201,15 @@ int sh_tables_build(const struct sh_config *cfg, struct sh_tables **out, char *e
 	t->sid_mask = table_size_for(n_sids) - 1;
 	t->vips = calloc(t->vip_mask + 1, sizeof(*t->vips));
 	t->sids = calloc(t->sid_mask + 1, sizeof(*t->sids));
+	t->generation = prev ? prev->generation + 1 : 1;
 	t->reals = calloc(SH_MAX_REALS, sizeof(*t->reals));
+	t->real_freed_at = calloc(SH_MAX_REALS, sizeof(*t->real_freed_at));
 	t->rings = calloc((size_t)(cfg->n_vips ? cfg->n_vips : 1) * cfg->lb.ring_size,
 			  sizeof(*t->rings));
-	if (!t->vips || !t->sids || !t->reals || !t->rings)
+	if (!t->vips || !t->sids || !t->reals || !t->real_freed_at || !t->rings)
 		goto fail;
 
-	ret = add_reals(t, cfg);
+	ret = add_reals(t, cfg, prev);
 	if (ret)
 		goto fail;
 	for (size_t i = 0; i < cfg->n_vips; i++) {
@@ -206,6 +245,7 @@ void sh_tables_free(struct sh_tables *t)
 	free(t->vips);
 	free(t->sids);
 	free(t->reals);
+	free(t->real_freed_at);
 	free(t->rings);
 	free(t);
 }

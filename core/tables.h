@@ -31,17 +31,23 @@ struct sh_tables {
 	__u32 n_vips;             /* configured VIPs: vip_id and ring_id are < n_vips */
 	__u32 *rings;             /* n_vips rings of lb.ring_size slots */
 	struct sh_real *reals;
-	__u32 n_reals;
+	__u32 n_reals;            /* slots ever used: every real index is below it */
+	__u32 *real_freed_at;     /* per slot: generation its real left the config (0: never) */
+	__u32 generation;         /* 1 for the first tables, +1 for each rebuild */
 	struct sh_sid_slot *sids; /* open addressing, linear probing */
 	__u32 sid_mask;
 };
 
 /*
- * Build tables for cfg. Real indices follow the order reals first appear in
- * the config; rings depend on the set of reals only. Returns 0 or -errno with
- * a message in err.
+ * Build tables for cfg. prev (or NULL) are the tables running now: a real
+ * keeps its index from one build to the next, because conntrack entries name
+ * reals by index. A real that left the config keeps its slot, inactive, so its
+ * flows miss instead of reaching whoever took the index; slots are reused,
+ * least recently freed first, only once every index has been used. Rings
+ * depend on the set of reals only. Returns 0 or -errno with a message in err.
  */
-int sh_tables_build(const struct sh_config *cfg, struct sh_tables **out, char *err, size_t err_len);
+int sh_tables_build(const struct sh_config *cfg, const struct sh_tables *prev,
+		    struct sh_tables **out, char *err, size_t err_len);
 void sh_tables_free(struct sh_tables *t);
 
 /* The index of the real with this address, or SH_REAL_NONE. */

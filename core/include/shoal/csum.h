@@ -78,14 +78,21 @@ SH_INLINE long sh_csum_pkt(const struct sh_pkt *p, __u32 off, __u32 len)
 	return (long)sum;
 }
 
-/* Replace a 16-bit word covered by checksum *check (RFC 1624, eqn. 3). */
+/*
+ * Replace a 16-bit word covered by checksum *check (RFC 1624, eqn. 3). When
+ * everything covered is zero the only checksum that verifies is 0xffff, but
+ * the update yields 0x0000 there; 0xffff verifies in every case a 0x0000
+ * would, so a zero result is written as 0xffff.
+ */
 SH_INLINE void sh_csum_replace16(__sum16 *check, __u16 old_word, __u16 new_word)
 {
 	__u32 sum = (__u16)~*check;
+	__sum16 folded;
 
 	sum += (__u16)~old_word;
 	sum += new_word;
-	*check = sh_csum_fold(sum);
+	folded = sh_csum_fold(sum);
+	*check = folded ? folded : 0xffff;
 }
 
 #endif /* SHOAL_CSUM_H */

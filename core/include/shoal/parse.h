@@ -93,6 +93,7 @@ SH_INLINE int sh_classified(struct sh_env *e, struct sh_meta *m, __u8 kind)
 SH_INLINE int sh_parse_icmp_quote(struct sh_env *e, struct sh_pkt *p, struct sh_meta *m,
 				  __u32 quote)
 {
+	__u32 l3_end = (__u32)m->l3_off + m->l3_len;
 	struct sh_flow *f = &m->flow;
 	__be16 *ports;
 	__u32 l4;
@@ -118,8 +119,9 @@ SH_INLINE int sh_parse_icmp_quote(struct sh_env *e, struct sh_pkt *p, struct sh_
 	}
 	if (f->proto != SH_IPPROTO_TCP && f->proto != SH_IPPROTO_UDP)
 		return sh_verdict_pass(e);
+	/* The quote, its ports included, must lie inside the ICMP packet. */
 	ports = sh_pkt_at(p, l4, 4);
-	if (!ports)
+	if (!ports || l4 + 4 > l3_end)
 		return sh_l4_malformed(e, m, SH_DROP_L4_MALFORMED);
 	f->sport = ports[1];
 	f->dport = ports[0];
@@ -217,9 +219,11 @@ SH_INLINE int sh_parse_ip6(struct sh_env *e, struct sh_pkt *p, struct sh_meta *m
 
 	if (!ip6 || (sh_ntohl(ip6->ver_tc_flow) >> 28) != 6)
 		return sh_verdict_drop(e, SH_DROP_IP6_MALFORMED);
-	m->l3_len = sizeof(*ip6) + sh_ntohs(ip6->payload_len);
-	if (!sh_pkt_has(p, m->l3_off, m->l3_len))
+	/* 32 bits: a payload length near 64k must not wrap the 16-bit l3_len. */
+	l3_end = sizeof(*ip6) + sh_ntohs(ip6->payload_len);
+	if (!sh_pkt_has(p, m->l3_off, l3_end))
 		return sh_verdict_drop(e, SH_DROP_IP6_MALFORMED);
+	m->l3_len = l3_end;
 	m->flow.family = SH_AF_INET6;
 	__builtin_memcpy(&m->flow.src, ip6->saddr, 16);
 	__builtin_memcpy(&m->flow.dst, ip6->daddr, 16);

@@ -28,7 +28,8 @@ SH_INLINE const struct sh_vip *sh_vip_lookup(struct sh_env *e, const struct sh_f
 	}
 	k.port = 0;
 	v = sh_env_vip_find(e, &k);
-	if (v && (v->flags & SH_VIP_F_FRAG_ONLY) && !frag)
+	/* (addr, 0, 0) is the address-only entry: never a VIP for a packet. */
+	if (v && ((v->flags & SH_VIP_F_ADDR_ONLY) || ((v->flags & SH_VIP_F_FRAG_ONLY) && !frag)))
 		return (void *)0;
 	return v;
 }
