@@ -97,13 +97,14 @@ static json_t *summary_json(const struct replay *r)
 	}
 	for (size_t i = 0; i < r->cfg->n_vips; i++) {
 		const struct sh_cfg_vip *v = &r->cfg->vips[i];
+		const struct sh_counter *c = &r->w->vip_ctr[r->t->vip_id[i]];
 
 		json_array_append_new(vips, json_pack("{s:s, s:i, s:s, s:I, s:I}", "address",
 						      sh_addr_str(&v->addr, v->family, addr), "port",
 						      v->port, "protocol",
 						      v->proto == 6 ? "tcp" : "udp", "packets",
-						      (json_int_t)r->w->vip_ctr[i].packets, "bytes",
-						      (json_int_t)r->w->vip_ctr[i].bytes));
+						      (json_int_t)c->packets, "bytes",
+						      (json_int_t)c->bytes));
 	}
 	json_object_set_new(root, "packets_in", json_integer(r->packets_in));
 	json_object_set_new(root, "tx", json_integer(r->w->ctr[SH_CTR_TX]));

@@ -60,6 +60,46 @@ static struct sh_vip_key vip_key(const struct sh_cfg_vip *v, __u16 port, __u8 pr
 	return k;
 }
 
+/*
+ * Give every VIP of cfg a vip_id, keeping the one prev gave to the same
+ * (address, port, protocol). A new VIP takes the lowest free id; vip_id_key
+ * tells a backend when an id changed hands (its counters start again).
+ */
+static int assign_vip_ids(struct sh_tables *t, const struct sh_config *cfg,
+			  const struct sh_tables *prev)
+{
+	if (prev) {
+		t->n_vip_ids = prev->n_vip_ids;
+		memcpy(t->vip_id_key, prev->vip_id_key, prev->n_vip_ids * sizeof(*t->vip_id_key));
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < cfg->n_vips; i++) {
+			const struct sh_cfg_vip *v = &cfg->vips[i];
+			struct sh_vip_key k = vip_key(v, v->port, v->proto);
+			__u32 id = SH_REAL_NONE;
+
+			for (__u32 j = 0; pass == 0 && j < t->n_vip_ids; j++)
+				if (sh_tables_vip_key_eq(&t->vip_id_key[j], &k))
+					id = j;
+			if (pass == 1) {
+				if (t->vip_id[i] != SH_REAL_NONE)
+					continue;
+				for (id = 0; id < t->n_vip_ids && t->vip_id_used[id]; id++)
+					;
+				if (id == SH_MAX_VIPS)
+					return -E2BIG;
+				if (id == t->n_vip_ids)
+					t->n_vip_ids++;
+				t->vip_id_key[id] = k;
+			}
+			t->vip_id[i] = id;
+			if (id != SH_REAL_NONE)
+				t->vip_id_used[id] = 1;
+		}
+	}
+	return 0;
+}
+
 static int same_addr(const struct sh_cfg_vip *a, const struct sh_cfg_vip *b)
 {
 	return a->family == b->family && !memcmp(&a->addr, &b->addr, sizeof(a->addr));
@@ -76,7 +116,7 @@ static void add_aliases(struct sh_tables *t, const struct sh_config *cfg)
 		const struct sh_cfg_vip *v = &cfg->vips[i];
 		size_t first_same_addr = i, lowest_port = i;
 		int has_port0 = 0;
-		struct sh_vip val = { .vip_id = i, .ring_id = i };
+		struct sh_vip val = { .vip_id = t->vip_id[i], .ring_id = t->vip_id[i] };
 		struct sh_vip_key k;
 
 		for (size_t j = 0; j < cfg->n_vips; j++) {
@@ -204,21 +244,33 @@ int sh_tables_build(const struct sh_config *cfg, const struct sh_tables *prev,
 	t->generation = prev ? prev->generation + 1 : 1;
 	t->reals = calloc(SH_MAX_REALS, sizeof(*t->reals));
 	t->real_freed_at = calloc(SH_MAX_REALS, sizeof(*t->real_freed_at));
-	t->rings = calloc((size_t)(cfg->n_vips ? cfg->n_vips : 1) * cfg->lb.ring_size,
-			  sizeof(*t->rings));
-	if (!t->vips || !t->sids || !t->reals || !t->real_freed_at || !t->rings)
+	t->vip_id = malloc((cfg->n_vips ? cfg->n_vips : 1) * sizeof(*t->vip_id));
+	t->vip_id_key = calloc(SH_MAX_VIPS, sizeof(*t->vip_id_key));
+	t->vip_id_used = calloc(SH_MAX_VIPS, sizeof(*t->vip_id_used));
+	if (!t->vips || !t->sids || !t->reals || !t->real_freed_at || !t->vip_id ||
+	    !t->vip_id_key || !t->vip_id_used)
 		goto fail;
+	memset(t->vip_id, 0xff, (cfg->n_vips ? cfg->n_vips : 1) * sizeof(*t->vip_id));
 
 	ret = add_reals(t, cfg, prev);
+	if (!ret)
+		ret = assign_vip_ids(t, cfg, prev);
 	if (ret)
 		goto fail;
+	t->rings = calloc((size_t)(t->n_vip_ids ? t->n_vip_ids : 1) * cfg->lb.ring_size,
+			  sizeof(*t->rings));
+	if (!t->rings) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 	for (size_t i = 0; i < cfg->n_vips; i++) {
 		const struct sh_cfg_vip *v = &cfg->vips[i];
-		struct sh_vip val = { .vip_id = i, .ring_id = i, .flags = v->flags,
+		__u32 id = t->vip_id[i];
+		struct sh_vip val = { .vip_id = id, .ring_id = id, .flags = v->flags,
 				      .encap = v->encap };
 		struct sh_vip_key k = vip_key(v, v->port, v->proto);
 
-		ret = build_ring(t, v, &t->rings[(size_t)i * cfg->lb.ring_size]);
+		ret = build_ring(t, v, &t->rings[(size_t)id * cfg->lb.ring_size]);
 		if (ret) {
 			char addr[SH_ADDR_STRLEN];
 
@@ -246,6 +298,9 @@ void sh_tables_free(struct sh_tables *t)
 	free(t->sids);
 	free(t->reals);
 	free(t->real_freed_at);
+	free(t->vip_id);
+	free(t->vip_id_key);
+	free(t->vip_id_used);
 	free(t->rings);
 	free(t);
 }

@@ -28,8 +28,12 @@ struct sh_tables {
 	struct sh_lb lb;
 	struct sh_vip_slot *vips; /* open addressing, linear probing */
 	__u32 vip_mask;
-	__u32 n_vips;             /* configured VIPs: vip_id and ring_id are < n_vips */
-	__u32 *rings;             /* n_vips rings of lb.ring_size slots */
+	__u32 n_vips;             /* VIPs in the config */
+	__u32 *vip_id;            /* per config VIP (in config order): its vip_id, also its ring */
+	struct sh_vip_key *vip_id_key; /* per vip_id: the VIP that holds it, or held it last */
+	__u8 *vip_id_used;        /* per vip_id: held by a VIP of this config */
+	__u32 n_vip_ids;          /* vip_ids ever used: every vip_id is below it */
+	__u32 *rings;             /* n_vip_ids rings of lb.ring_size slots */
 	struct sh_real *reals;
 	__u32 n_reals;            /* slots ever used: every real index is below it */
 	__u32 *real_freed_at;     /* per slot: generation its real left the config (0: never) */
@@ -43,7 +47,8 @@ struct sh_tables {
  * keeps its index from one build to the next, because conntrack entries name
  * reals by index. A real that left the config keeps its slot, inactive, so its
  * flows miss instead of reaching whoever took the index; slots are reused,
- * least recently freed first, only once every index has been used. Rings
+ * least recently freed first, only once every index has been used. A VIP keeps
+ * its vip_id (its counters' index) the same way. Rings
  * depend on the set of reals only. Returns 0 or -errno with a message in err.
  */
 int sh_tables_build(const struct sh_config *cfg, const struct sh_tables *prev,
