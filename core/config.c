@@ -868,19 +868,16 @@ static int cfg_read_file(const char *path, char **buf, size_t *len, char *err, s
 	return 0;
 }
 
-int sh_config_load_file(const char *path, struct sh_config *out, char *err, size_t err_len)
+int sh_config_read_json(const char *path, json_t **root, char *err, size_t err_len)
 {
 	json_error_t je;
-	json_t *root;
 	size_t len = 0;
 	char *buf = NULL;
 	int rc;
 
 	if (err && err_len)
 		err[0] = '\0';
-	if (!out)
-		return -EINVAL;
-	memset(out, 0, sizeof(*out));
+	*root = NULL;
 	if (!path) {
 		if (err && err_len)
 			snprintf(err, err_len, "(config): no file name");
@@ -889,10 +886,35 @@ int sh_config_load_file(const char *path, struct sh_config *out, char *err, size
 	rc = cfg_read_file(path, &buf, &len, err, err_len);
 	if (rc)
 		return rc;
-	root = json_loadb(buf, len, CFG_JSON_FLAGS, &je);
+	*root = json_loadb(buf, len, CFG_JSON_FLAGS, &je);
 	free(buf);
-	if (!root)
-		return cfg_syntax_error(path, &je, err, err_len);
+	return *root ? 0 : cfg_syntax_error(path, &je, err, err_len);
+}
+
+int sh_config_load_json(json_t *root, const char *origin, struct sh_config *out, char *err,
+			size_t err_len)
+{
+	if (err && err_len)
+		err[0] = '\0';
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	return cfg_load_json(root, origin ? origin : "(config)", out, err, err_len);
+}
+
+int sh_config_load_file(const char *path, struct sh_config *out, char *err, size_t err_len)
+{
+	json_t *root;
+	int rc;
+
+	if (err && err_len)
+		err[0] = '\0';
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	rc = sh_config_read_json(path, &root, err, err_len);
+	if (rc)
+		return rc;
 	rc = cfg_load_json(root, path, out, err, err_len);
 	json_decref(root);
 	return rc;

@@ -60,6 +60,16 @@ int sh_config_load_string(const char *json, const char *origin, struct sh_config
 			  char *err, size_t err_len);
 void sh_config_free(struct sh_config *cfg);
 
+/*
+ * The same, in two steps, for a control plane that keeps the config as a JSON
+ * tree and edits it: read and decode a file (syntax errors only), then
+ * validate a tree (not consumed) into *out.
+ */
+struct json_t;
+int sh_config_read_json(const char *path, struct json_t **root, char *err, size_t err_len);
+int sh_config_load_json(struct json_t *root, const char *origin, struct sh_config *out,
+			char *err, size_t err_len);
+
 /* Text forms used in errors, logs and the CLI. buf holds at least SH_ADDR_STRLEN. */
 #define SH_ADDR_STRLEN 46
 const char *sh_addr_str(const struct sh_addr *a, __u8 family, char *buf);
