@@ -132,15 +132,16 @@ static void add_aliases(struct sh_tables *t, const struct sh_config *cfg)
 			if (o->port < cfg->vips[lowest_port].port)
 				lowest_port = j;
 		}
+		val.encap = v->encap;
 		if (first_same_addr == i) {
+			/* Also routes IPv6 fragments that do not name their protocol. */
 			k = vip_key(v, 0, 0);
-			val.flags = SH_VIP_F_ADDR_ONLY;
+			val.flags = v->flags | SH_VIP_F_ADDR_ONLY;
 			vip_insert(t, &k, &val);
 		}
 		if (!has_port0 && lowest_port == i) {
 			k = vip_key(v, 0, v->proto);
 			val.flags = v->flags | SH_VIP_F_FRAG_ONLY;
-			val.encap = v->encap;
 			vip_insert(t, &k, &val);
 		}
 	}

@@ -88,20 +88,23 @@ SH_INLINE int sh_classified(struct sh_env *e, struct sh_meta *m, __u8 kind)
 /*
  * The flow an ICMP error is about. The quoted packet went from the VIP to the
  * client (a real's reply), so the flow is the quote reversed. quote is the
- * offset of the quoted IP header; 4 bytes of ports must follow it.
+ * offset of the quoted IP header; 4 bytes of ports must follow it, all inside
+ * the ICMP packet. An error is ours only when sent to the VIP it quotes.
  */
 SH_INLINE int sh_parse_icmp_quote(struct sh_env *e, struct sh_pkt *p, struct sh_meta *m,
 				  __u32 quote)
 {
 	__u32 l3_end = (__u32)m->l3_off + m->l3_len;
 	struct sh_flow *f = &m->flow;
+	struct sh_addr outer_dst = f->dst;
 	__be16 *ports;
 	__u32 l4;
 
 	if (f->family == SH_AF_INET) {
 		struct sh_iphdr *ip = sh_pkt_at(p, quote, sizeof(*ip));
 
-		if (!ip || (ip->ver_ihl >> 4) != 4 || (ip->ver_ihl & 0xf) < 5)
+		if (!ip || quote + sizeof(*ip) > l3_end || (ip->ver_ihl >> 4) != 4 ||
+		    (ip->ver_ihl & 0xf) < 5)
 			return sh_l4_malformed(e, m, SH_DROP_L4_MALFORMED);
 		l4 = quote + (ip->ver_ihl & 0xf) * 4;
 		f->src = sh_addr4(ip->daddr);
@@ -110,16 +113,16 @@ SH_INLINE int sh_parse_icmp_quote(struct sh_env *e, struct sh_pkt *p, struct sh_
 	} else {
 		struct sh_ip6hdr *ip6 = sh_pkt_at(p, quote, sizeof(*ip6));
 
-		if (!ip6)
+		if (!ip6 || quote + sizeof(*ip6) > l3_end)
 			return sh_l4_malformed(e, m, SH_DROP_L4_MALFORMED);
 		l4 = quote + sizeof(*ip6);
 		__builtin_memcpy(&f->src, ip6->daddr, 16);
 		__builtin_memcpy(&f->dst, ip6->saddr, 16);
 		f->proto = ip6->nexthdr;
 	}
-	if (f->proto != SH_IPPROTO_TCP && f->proto != SH_IPPROTO_UDP)
+	if (!sh_addr_eq(&f->dst, &outer_dst) ||
+	    (f->proto != SH_IPPROTO_TCP && f->proto != SH_IPPROTO_UDP))
 		return sh_verdict_pass(e);
-	/* The quote, its ports included, must lie inside the ICMP packet. */
 	ports = sh_pkt_at(p, l4, 4);
 	if (!ports || l4 + 4 > l3_end)
 		return sh_l4_malformed(e, m, SH_DROP_L4_MALFORMED);
@@ -180,9 +183,16 @@ SH_INLINE int sh_parse_l4(struct sh_env *e, struct sh_pkt *p, struct sh_meta *m)
 	return sh_classified(e, m, SH_K_FLOW);
 }
 
+/*
+ * A fragment goes by the port-0 VIP (or fragment alias) of its protocol. An
+ * IPv6 fragment whose fragment header names an extension header, not the
+ * upper protocol, goes by the address's designated VIP (its address-only entry).
+ */
 SH_INLINE int sh_parse_frag(struct sh_env *e, struct sh_meta *m)
 {
 	m->vip = sh_vip_lookup(e, &m->flow, 1);
+	if (!m->vip && m->flow.family == SH_AF_INET6 && sh_is_ip6_ext(m->flow.proto))
+		m->vip = sh_vip_addr_lookup(e, &m->flow.dst, m->flow.family);
 	return sh_classified(e, m, SH_K_FRAG);
 }
 
@@ -240,11 +250,18 @@ SH_INLINE int sh_parse_ip6(struct sh_env *e, struct sh_pkt *p, struct sh_meta *m
 
 			if (!fh || off + sizeof(*fh) > l3_end)
 				goto malformed;
-			/* Offset 0 without M is an "atomic fragment": a whole datagram. */
-			if (fh->frag_off & sh_htons(SH_IP6_OFFMASK | SH_IP6_MF))
-				frag = 1;
 			nh = fh->nexthdr;
 			off += sizeof(*fh);
+			/*
+			 * Offset 0 without M is an "atomic fragment": a whole datagram,
+			 * walked on. A real fragment stops the walk: what follows is
+			 * payload in all but the first, and every fragment must hash
+			 * alike, so all take the fragment header's next header.
+			 */
+			if (fh->frag_off & sh_htons(SH_IP6_OFFMASK | SH_IP6_MF)) {
+				frag = 1;
+				break;
+			}
 		} else {
 			struct sh_ip6_ext *ext = sh_pkt_at(p, off, sizeof(*ext));
 
@@ -259,7 +276,7 @@ SH_INLINE int sh_parse_ip6(struct sh_env *e, struct sh_pkt *p, struct sh_meta *m
 	}
 	m->flow.proto = nh;
 	m->l4_off = off;
-	if (sh_is_ip6_ext(nh))
+	if (sh_is_ip6_ext(nh) && !frag)
 		return sh_l4_malformed(e, m, SH_DROP_IP6_EXT_LIMIT);
 	if (off > l3_end)
 		goto malformed;

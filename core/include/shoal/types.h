@@ -37,6 +37,11 @@ SH_INLINE struct sh_addr sh_addr4(__be32 a)
 	return r;
 }
 
+SH_INLINE int sh_addr_eq(const struct sh_addr *a, const struct sh_addr *b)
+{
+	return a->w[0] == b->w[0] && a->w[1] == b->w[1] && a->w[2] == b->w[2] && a->w[3] == b->w[3];
+}
+
 /* Key of the VIP table. port 0 is the "every port" VIP of that address. */
 struct sh_vip_key {
 	struct sh_addr addr;
