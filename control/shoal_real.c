@@ -306,8 +306,9 @@ static bool sh_real_other_setup(const struct sh_real_paths *p, const struct sh_r
 		if (strncmp(de->d_name, "if-", 3) || len < 10 ||
 		    strcmp(de->d_name + len - 6, ".state"))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", p->state_dir, de->d_name);
-		if (!strcmp(path, p->if_state))
+		if (snprintf(path, sizeof(path), "%s/%s", p->state_dir, de->d_name) >=
+			    (int)sizeof(path) ||
+		    !strcmp(path, p->if_state))
 			continue;
 		found = !vip || (!sh_real_state_load(path, st) && sh_real_state_has_vip(st, vip));
 		if (found)
