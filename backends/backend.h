@@ -62,6 +62,8 @@ struct sh_backend_ops {
 	int (*read_stats)(struct sh_backend *b, struct sh_stats *out);
 	/* Stop. keep_forwarding: leave the dataplane running on its own (XDP: pinned). */
 	void (*stop)(struct sh_backend *b, bool keep_forwarding);
+	/* Remove a dataplane an earlier run left forwarding on opts->ifname (XDP: its pins). */
+	int (*unload)(const struct sh_backend_opts *opts, char *err, size_t err_len);
 };
 
 extern const struct sh_backend_ops sh_backend_xdp;

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Does an interface's driver run XDP natively? (see xdp_probe.c) */
+#ifndef SHOAL_XDP_PROBE_H
+#define SHOAL_XDP_PROBE_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* NETDEV_XDP_ACT_BASIC: XDP_PASS, XDP_DROP and XDP_TX in the driver. */
+#define SH_XDP_ACT_BASIC 1ull
+
+/* The device's XDP feature bits from the kernel (netdev genetlink family). 0 or -errno. */
+int sh_xdp_features(int ifindex, __u64 *features);
+
+/* The driver's name (ethtool), or "unknown". */
+void sh_xdp_driver_name(const char *ifname, char *buf, size_t len);
+
+/* 0 when XDP can run on ifname natively (or generic is asked for); why says it in words. */
+int sh_xdp_probe_native(const char *ifname, bool generic, char *why, size_t why_len);
+
+#endif /* SHOAL_XDP_PROBE_H */
