@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * shoald: the shoal daemon. Applies a config to a dataplane on one
+ * interface, serves the control socket, reloads the config on SIGHUP (a bad
+ * config is refused whole and the running one stays), and on SIGTERM/SIGINT
+ * exits leaving the dataplane forwarding (XDP: pinned) for the next shoald.
+ *
+ *   shoald --config lb.json --iface IF [--backend xdp] [--xdp-mode native|generic]
+ *          [--socket PATH] [--pin-root DIR] [--max-vips N] [--unload] [-v]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "ctl_server.h"
+#include "log.h"
+
+struct shoald_opts {
+	const char *config;
+	const char *backend;
+	const char *socket;
+	int unload;
+	struct sh_backend_opts be;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: shoald --config lb.json --iface IF [--backend xdp] [--xdp-mode native|generic]\n"
+		"              [--socket PATH] [--pin-root DIR] [--max-vips N] [-v]\n"
+		"       shoald --iface IF --unload      stop forwarding on IF and remove its pinned state\n"
+		"Defaults: --backend xdp, --xdp-mode native, --socket /run/shoal/IF.sock,\n"
+		"          --pin-root /sys/fs/bpf/shoal, --max-vips 64.\n");
+}
+
+static const struct sh_backend_ops *backend_by_name(const char *name)
+{
+	if (!strcmp(name, "xdp"))
+		return &sh_backend_xdp;
+	return NULL;
+}
+
+static int parse_args(int argc, char **argv, struct shoald_opts *o)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },   { "iface", required_argument, NULL, 'i' },
+		{ "backend", required_argument, NULL, 'b' },  { "xdp-mode", required_argument, NULL, 'm' },
+		{ "socket", required_argument, NULL, 's' },   { "pin-root", required_argument, NULL, 'p' },
+		{ "max-vips", required_argument, NULL, 'n' }, { "unload", no_argument, NULL, 'u' },
+		{ "verbose", no_argument, NULL, 'v' },        { "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	static char socket_path[128];
+	int opt, verbosity = SH_LOG_INFO;
+	char *end;
+
+	*o = (struct shoald_opts){ .backend = "xdp",
+				   .be = { .pin_root = "/sys/fs/bpf/shoal", .max_vips = 64 } };
+	while ((opt = getopt_long(argc, argv, "c:i:b:m:s:p:n:uvh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': o->config = optarg; break;
+		case 'i': o->be.ifname = optarg; break;
+		case 'b': o->backend = optarg; break;
+		case 's': o->socket = optarg; break;
+		case 'p': o->be.pin_root = optarg; break;
+		case 'u': o->unload = 1; break;
+		case 'v': verbosity = SH_LOG_DEBUG; break;
+		case 'm':
+			if (strcmp(optarg, "native") && strcmp(optarg, "generic")) {
+				fprintf(stderr, "shoald: --xdp-mode: native or generic, not \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			o->be.xdp_mode = strcmp(optarg, "native") ? SH_XDP_GENERIC : SH_XDP_NATIVE;
+			break;
+		case 'n':
+			o->be.max_vips = strtoul(optarg, &end, 10);
+			if (*end || !o->be.max_vips || o->be.max_vips > SH_MAX_VIPS) {
+				fprintf(stderr, "shoald: --max-vips: 1..%d, not \"%s\"\n", SH_MAX_VIPS,
+					optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return 2;
+		}
+	}
+	sh_log_set_level(verbosity);
+	if (!o->be.ifname || (!o->config && !o->unload) || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!backend_by_name(o->backend)) {
+		fprintf(stderr, "shoald: --backend: \"%s\" is not one of: xdp\n", o->backend);
+		return 2;
+	}
+	if (!o->socket) {
+		snprintf(socket_path, sizeof(socket_path), "/run/shoal/%s.sock", o->be.ifname);
+		o->socket = socket_path;
+	}
+	return 0;
+}
+
+/* Serve until SIGTERM or SIGINT; SIGHUP reloads. */
+static int serve(struct sh_ctl *c, struct sh_ctl_server *srv, int sigfd)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = sigfd };
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sigfd, &ev))
+		return -errno;
+	ev.data.fd = sh_ctl_server_fd(srv);
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		return -errno;
+	for (;;) {
+		struct signalfd_siginfo si;
+		char err[SH_CTL_ERR_LEN];
+
+		if (epoll_wait(ep, &ev, 1, sh_ctl_server_timeout(srv)) < 0 && errno != EINTR)
+			return -errno;
+		sh_ctl_server_run(srv, c);
+		if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGHUP) {
+			sh_log_info("signal %d: exiting; the dataplane keeps forwarding", si.ssi_signo);
+			close(ep);
+			return 0;
+		}
+		if (sh_ctl_reload(c, err, sizeof(err)))
+			sh_log_warn("reload refused, the running config stays: %s", err);
+		else
+			sh_log_info("reloaded %s", c->config_path);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char err[SH_CTL_ERR_LEN];
+	struct sh_ctl_server *srv = NULL;
+	struct shoald_opts o;
+	struct sh_ctl c;
+	sigset_t mask;
+	int rc, sigfd;
+
+	rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc;
+	sh_log_route_libbpf();
+	if (o.unload) {
+		rc = backend_by_name(o.backend)->unload(&o.be, err, sizeof(err));
+		if (rc)
+			sh_log_warn("%s", err);
+		else
+			sh_log_info("%s: stopped forwarding and removed its pinned state", o.be.ifname);
+		return rc ? 1 : 0;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sigfd < 0) {
+		sh_log_warn("signalfd: %s", strerror(errno));
+		return 1;
+	}
+	if (sh_ctl_server_open(o.socket, &srv, err, sizeof(err))) {
+		sh_log_warn("%s", err);
+		return 1;
+	}
+	rc = sh_ctl_start(&c, backend_by_name(o.backend), &o.be, o.config, err, sizeof(err));
+	if (rc) {
+		sh_log_warn("%s", err);
+		sh_ctl_server_close(srv);
+		return 1;
+	}
+	sh_log_info("%s: forwarding with the %s backend, %zu VIPs from %s; control socket %s",
+		    o.be.ifname, o.backend, c.cfg.n_vips, o.config, o.socket);
+	rc = serve(&c, srv, sigfd);
+	if (rc)
+		sh_log_warn("event loop: %s", strerror(-rc));
+	sh_ctl_server_close(srv);
+	sh_ctl_stop(&c, 1);
+	return rc ? 1 : 0;
+}
