@@ -136,8 +136,11 @@ static int cmd_show(int argc, char **argv)
 		const char *encap = json_string_value(json_object_get(vip, "encap"));
 		const char *hash = json_string_value(json_object_get(vip, "hash"));
 
-		printf("vip %s:%lld/%s  encap %s  hash %s  flags %s\n",
-		       json_string_value(json_object_get(vip, "address")),
+		const char *addr = json_string_value(json_object_get(vip, "address"));
+
+		printf(strchr(addr, ':') ? "vip [%s]:%lld/%s  encap %s  hash %s  flags %s\n"
+					 : "vip %s:%lld/%s  encap %s  hash %s  flags %s\n",
+		       addr,
 		       json_integer_value(json_object_get(vip, "port")),
 		       json_string_value(json_object_get(vip, "protocol")), encap ? encap : "ipip",
 		       hash ? hash : "maglev", flag_text ? flag_text : "-");
@@ -145,9 +148,13 @@ static int cmd_show(int argc, char **argv)
 		json_array_foreach(json_object_get(vip, "reals"), j, real) {
 			json_t *w = json_object_get(real, "weight"), *id = json_object_get(real, "server_id");
 
-			printf("  real %-39s weight %-5lld server_id %s%lld\n",
+			printf("  real %-39s weight %-5lld ",
 			       json_string_value(json_object_get(real, "address")),
-			       w ? json_integer_value(w) : 1, id ? "" : "-", id ? json_integer_value(id) : 0);
+			       w ? json_integer_value(w) : 1);
+			if (id)
+				printf("server_id %lld\n", json_integer_value(id));
+			else
+				printf("server_id -\n");
 		}
 	}
 	json_decref(resp);

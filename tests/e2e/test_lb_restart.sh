@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# End to end, restarting shoald under traffic. wrk opens a new connection for every
+# request (Connection: close) to an IPv4 VIP (IPIP) and an IPv6 VIP (GUE), and slow
+# downloads (20 MB at 1 MB/s) run alongside; meanwhile shoald is stopped (SIGTERM),
+# left stopped for a second, and started again, twice; wrk is stopped (SIGINT) a
+# little after the second restart, and the downloads must have spanned both. SIGTERM leaves the
+# XDP program attached and forwarding from its pinned maps; the new shoald takes
+# them over (warm start: same config, conntrack kept). wrk must see no error of any
+# kind (connect, read, write, timeout, non-2xx), every download must complete intact
+# (sha256), and the running config must be the same after each restart.
+#
+#   bash tests/e2e/test_lb_restart.sh BUILD_DIR
+#
+# Needs root and what tests/deps.sh installs; fails (never skips) without them.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/e2e/topology.sh
+source "$HERE/topology.sh"
+BLOB_MB=20 BLOB_RATE=1m # each download lasts ~20 s
+topo_init "${1:?usage: test_lb_restart.sh BUILD_DIR}" 3
+command -v wrk >/dev/null || topo_cannot_run "no wrk"
+trap topo_down EXIT
+trap 'exit 143' TERM INT
+
+W="real1:1 real2:1 real3:2"
+topo_start "$VIP4_IPIP 80 ipip $W" "$VIP6_GUE 80 gue $W"
+ctl show
+config_before=$(ctl config)
+
+cat >"$T_WORK/summary.lua" <<'EOF'
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("requests=%d connect=%d read=%d write=%d status=%d timeout=%d\n",
+    summary.requests, e.connect, e.read, e.write, e.status, e.timeout))
+end
+EOF
+declare -A WRK_PID=()
+for vip in "$VIP4_IPIP" "$VIP6_GUE"; do
+	# Stopped with SIGINT (timeout passes it on), on which wrk prints its summary.
+	timeout 90 nsenter --net="$(ns_path client)" wrk -t1 -c2 -d60s --timeout 3s \
+		-H 'Connection: close' -s "$T_WORK/summary.lua" "$(url "$vip")" >"$T_WORK/wrk-$vip.out" 2>&1 &
+	WRK_PID[$vip]=$!
+done
+port=20000
+for vip in "$VIP4_IPIP" "$VIP6_GUE"; do
+	for i in 1 2; do
+		port=$((port + 1))
+		dl_start "D$port" "$vip" "$port"
+	done
+done
+
+for round in 1 2; do
+	sleep 1.5
+	s=$(stats_json)
+	echo "     restart $round: stopping shoald (LB tx so far: $(counter "$s" tx) packets)"
+	topo_shoald_stop
+	link=$(ip -n "$(ns_name lb)" link show dev "$UPLINK")
+	check "restart $round: XDP program still attached with shoald stopped" \
+		bash -c "grep -q 'prog/xdp' <<<'$link'"
+	sleep 1
+	check "restart $round: shoald starts again (warm)" topo_shoald_start "$T_CONFIG"
+	check "restart $round: the running config is the same" [ "$(ctl config)" = "$config_before" ]
+	s=$(stats_json)
+	echo "     restart $round: shoald back (LB tx: $(counter "$s" tx) packets; the counters live in the pinned maps)"
+done
+running=0
+for n in "${!DL_PID[@]}"; do dl_running "$n" && running=$((running + 1)); done
+echo "     downloads still running after the second restart: $running of ${#DL_PID[@]}"
+check "every download spans both restarts" [ "$running" -eq "${#DL_PID[@]}" ]
+wrk_alive=0
+for vip in "${!WRK_PID[@]}"; do kill -0 "${WRK_PID[$vip]}" 2>/dev/null && wrk_alive=$((wrk_alive + 1)); done
+check "wrk ran across both restarts" [ "$wrk_alive" -eq 2 ]
+sleep 1.5
+for vip in "${!WRK_PID[@]}"; do kill -INT "${WRK_PID[$vip]}" 2>/dev/null || true; done
+grep -h "warm\|pinned" "$T_WORK/shoald.log" | sed 's/^/     shoald: /' | tail -4
+
+total_req=0 total_err=0
+for vip in "$VIP4_IPIP" "$VIP6_GUE"; do
+	rc=0
+	wait "${WRK_PID[$vip]}" || rc=$?
+	sed 's/^/     wrk: /' "$T_WORK/wrk-$vip.out" | grep -vE '^     wrk: +(Latency|Req/Sec|Thread Stats)' || true
+	line=$(grep '^requests=' "$T_WORK/wrk-$vip.out" || true)
+	check "wrk on $vip ran to the end" [ "$rc" -eq 0 -a -n "$line" ]
+	req=$(field requests "$line") err=0
+	for k in connect read write status timeout; do
+		v=$(field "$k" "$line")
+		err=$((err + ${v:-0}))
+	done
+	echo "     $vip: $req requests, each on a new connection, $err errors"
+	check "$vip: requests made across both restarts" [ "${req:-0}" -gt 100 ]
+	check "$vip: zero errors" [ "$err" -eq 0 ]
+	total_req=$((total_req + ${req:-0})) total_err=$((total_err + err))
+done
+broken=$total_err
+for n in $(printf '%s\n' "${!DL_PID[@]}" | sort); do
+	dl_wait "$n" 60 || true
+	r=$(dl_result "$n")
+	echo "     download $n: $r"
+	if [[ $r == "rc=0 code=200 bytes=$((BLOB_MB << 20)) sha=ok real="* ]]; then
+		ok "download $n across both restarts: complete and intact"
+	else
+		fail "download $n across both restarts: complete and intact"
+		broken=$((broken + 1))
+	fi
+done
+s=$(stats_json)
+drops=$(($(counter "$s" rx) - $(counter "$s" tx) - $(counter "$s" pass)))
+echo "     requests: $total_req; downloads: ${#DL_PID[@]}; connections broken: $broken; LB drops: $drops"
+check "LB dropped nothing" [ "$drops" -eq 0 ]
+ctl stats
+finish
