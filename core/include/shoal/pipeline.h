@@ -42,7 +42,9 @@ SH_INLINE __u32 sh_ring_pick(struct sh_env *e, const struct sh_meta *m, const st
 /*
  * Which real gets the packet: the one a TCP server_id option names; else the
  * one conntrack remembers; else the ring's choice, remembered for TCP (but
- * not for a RST) and UDP. Fragments and no_lru VIPs use the ring alone;
+ * not for a RST) and UDP. A SYN starts a new flow: it never reads conntrack,
+ * so a client reusing a port lands where the ring says, not on the real (maybe
+ * drained since) its old flow had. Fragments and no_lru VIPs use the ring alone;
  * ICMP errors read conntrack but never add to it.
  */
 SH_INLINE __u32 sh_pick_real(struct sh_env *e, const struct sh_pkt *p, const struct sh_meta *m)
@@ -70,7 +72,8 @@ SH_INLINE __u32 sh_pick_real(struct sh_env *e, const struct sh_pkt *p, const str
 		now = sh_ct_tick(sh_env_now_ns(e));
 		if (m->flow.proto == SH_IPPROTO_UDP)
 			max_idle = sh_ct_ticks_ms(lb->udp_timeout_ms);
-		idx = b ? sh_ct_get(b, m->hash, now, max_idle) : SH_REAL_NONE;
+		idx = b && !(m->tcp_flags & SH_TCP_SYN) ? sh_ct_get(b, m->hash, now, max_idle)
+								 : SH_REAL_NONE;
 		if (sh_real_usable(e, idx)) {
 			sh_env_count(e, SH_CTR_CT_HIT);
 			return idx;
