@@ -59,20 +59,38 @@ void sh_tables_free(struct sh_tables *t);
 __u32 sh_tables_real_find(const struct sh_tables *t, const struct sh_addr *addr, __u8 family);
 
 /*
- * Hash and compare VIP keys field by field, with loads the size of the stores
- * that built the key: wider loads over a key just written field by field
- * would stall on store forwarding.
+ * The port, protocol and family of a key being looked up, as one word in the
+ * bytes' memory order, built from the fields. That key was just written field
+ * by field, and a wider load over narrow stores still in flight would stall
+ * on store forwarding; a key in the table is old and is loaded whole.
  */
-static inline __u32 sh_tables_vip_slot(const struct sh_vip_key *k, __u32 mask)
+static inline __u32 sh_tables_vip_key_tail(const struct sh_vip_key *k)
 {
-	__u64 a = (__u64)k->addr.w[0] << 32 | k->addr.w[1];
-	__u64 b = (__u64)k->addr.w[2] << 32 | k->addr.w[3];
-	__u64 c = (__u64)k->port << 16 | (__u64)k->proto << 8 | k->family;
-	__u64 h = a * 0x9e3779b97f4a7c15ULL ^ b * 0xc2b2ae3d27d4eb4fULL ^ c * 0x165667b19e3779f9ULL;
-
-	return (__u32)(h ^ h >> 29 ^ h >> 47) & mask;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (__u32)k->port | (__u32)k->proto << 16 | (__u32)k->family << 24;
+#else
+	return (__u32)k->port << 16 | (__u32)k->proto << 8 | k->family;
+#endif
 }
 
+static inline __u32 sh_tables_vip_slot_tail(const struct sh_vip_slot *s)
+{
+	__u32 tail;
+
+	__builtin_memcpy(&tail, &s->key.port, sizeof(tail));
+	return tail;
+}
+
+/* The key's home slot: each half multiplied into the high word, which every input bit reaches. */
+static inline __u32 sh_tables_vip_slot(const struct sh_vip_key *k, __u32 mask)
+{
+	__u32 a = k->addr.w[0] ^ k->addr.w[1] ^ k->addr.w[2] ^ k->addr.w[3];
+	__u64 h = a * 0x9e3779b97f4a7c15ULL ^ sh_tables_vip_key_tail(k) * 0xc2b2ae3d27d4eb4fULL;
+
+	return (__u32)(h >> 32) & mask;
+}
+
+/* Are two keys equal? For building tables; lookups use sh_tables_vip_slot_holds(). */
 static inline int sh_tables_vip_key_eq(const struct sh_vip_key *a, const struct sh_vip_key *b)
 {
 	return a->addr.w[0] == b->addr.w[0] && a->addr.w[1] == b->addr.w[1] &&
@@ -80,17 +98,38 @@ static inline int sh_tables_vip_key_eq(const struct sh_vip_key *a, const struct 
 	       a->port == b->port && a->proto == b->proto && a->family == b->family;
 }
 
+/*
+ * Does slot s (in use) hold key k? Without branches; k's address word by
+ * word, for the same reason as its tail.
+ */
+static inline int sh_tables_vip_slot_holds(const struct sh_vip_slot *s, const struct sh_vip_key *k)
+{
+	return ((s->key.addr.w[0] ^ k->addr.w[0]) | (s->key.addr.w[1] ^ k->addr.w[1]) |
+		(s->key.addr.w[2] ^ k->addr.w[2]) | (s->key.addr.w[3] ^ k->addr.w[3]) |
+		(sh_tables_vip_slot_tail(s) ^ sh_tables_vip_key_tail(k))) == 0;
+}
+
+/*
+ * Linear probing, with the home slot checked before the loop: most keys sit
+ * there (the table is at most a quarter full), and the hot path then has no
+ * loop to keep registers live around.
+ */
 static inline const struct sh_vip *sh_tables_vip_find(const struct sh_tables *t,
 						      const struct sh_vip_key *k)
 {
 	__u32 i = sh_tables_vip_slot(k, t->vip_mask);
+	const struct sh_vip_slot *s = &t->vips[i];
 
-	for (;; i = (i + 1) & t->vip_mask) {
-		const struct sh_vip_slot *s = &t->vips[i];
-
+	if (!s->used)
+		return NULL;
+	if (__builtin_expect(sh_tables_vip_slot_holds(s, k), 1))
+		return &s->val;
+	for (;;) {
+		i = (i + 1) & t->vip_mask;
+		s = &t->vips[i];
 		if (!s->used)
 			return NULL;
-		if (sh_tables_vip_key_eq(&s->key, k))
+		if (sh_tables_vip_slot_holds(s, k))
 			return &s->val;
 	}
 }

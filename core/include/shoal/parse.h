@@ -39,6 +39,7 @@ struct sh_meta {
 	__u16 l3_len;        /* IP packet length from its header */
 	__u8 kind;           /* enum sh_kind */
 	__u8 tcp_flags;
+	__u8 tcp_doff;       /* TCP data offset in 32-bit words: options follow when above 5 */
 	__u8 tos;            /* IPv4 TOS / IPv6 traffic class: copied to the outer header */
 	__u8 df;             /* IPv4 don't-fragment set */
 };
@@ -167,6 +168,7 @@ SH_INLINE int sh_parse_l4(struct sh_env *e, struct sh_pkt *p, struct sh_meta *m)
 		f->sport = tcp->source;
 		f->dport = tcp->dest;
 		m->tcp_flags = tcp->flags;
+		m->tcp_doff = tcp->doff_res >> 4;
 	} else if (f->proto == SH_IPPROTO_UDP) {
 		struct sh_udphdr *udp = sh_pkt_at(p, m->l4_off, sizeof(*udp));
 

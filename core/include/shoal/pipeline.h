@@ -45,23 +45,29 @@ SH_INLINE __u32 sh_ring_pick(struct sh_env *e, const struct sh_meta *m, const st
  * not for a RST) and UDP. A SYN starts a new flow: it never reads conntrack,
  * so a client reusing a port lands where the ring says, not on the real (maybe
  * drained since) its old flow had. Fragments and no_lru VIPs use the ring alone;
- * ICMP errors read conntrack but never add to it.
+ * ICMP errors read conntrack but never add to it. Returns the real, active,
+ * with its index in *idx; or NULL when the choice is no usable real.
  */
-SH_INLINE __u32 sh_pick_real(struct sh_env *e, const struct sh_pkt *p, const struct sh_meta *m)
+SH_INLINE const struct sh_real *sh_pick_real(struct sh_env *e, const struct sh_pkt *p,
+					     const struct sh_meta *m, __u32 *idx)
 {
 	const struct sh_lb *lb = sh_env_lb(e);
 	struct sh_ct_bucket *b = (void *)0;
-	__u32 idx, now = 0, max_idle = 0;
+	const struct sh_real *r;
+	__u32 now = 0, max_idle = 0;
 
 	if (m->kind == SH_K_FLOW && m->flow.proto == SH_IPPROTO_TCP &&
 	    !(m->tcp_flags & SH_TCP_SYN)) {
-		__u32 server_id = sh_tcpopt_server_id(p, m->l4_off);
+		/* The header was checked by the parse: walk its options only. */
+		__u32 server_id = sh_tcpopt_server_id_walk(p, m->l4_off + sizeof(struct sh_tcphdr),
+							   m->l4_off + (m->tcp_doff & 0xf) * 4);
 
 		if (server_id) {
-			idx = sh_env_server_id(e, server_id);
-			if (sh_real_usable(e, idx)) {
+			*idx = sh_env_server_id(e, server_id);
+			r = sh_real_usable(e, *idx);
+			if (r) {
 				sh_env_count(e, SH_CTR_SID_HIT);
-				return idx;
+				return r;
 			}
 			sh_env_count(e, SH_CTR_SID_MISS);
 		}
@@ -72,18 +78,19 @@ SH_INLINE __u32 sh_pick_real(struct sh_env *e, const struct sh_pkt *p, const str
 		now = sh_ct_tick(sh_env_now_ns(e));
 		if (m->flow.proto == SH_IPPROTO_UDP)
 			max_idle = sh_ct_ticks_ms(lb->udp_timeout_ms);
-		idx = b && !(m->tcp_flags & SH_TCP_SYN) ? sh_ct_get(b, m->hash, now, max_idle)
-								 : SH_REAL_NONE;
-		if (sh_real_usable(e, idx)) {
+		*idx = b && !(m->tcp_flags & SH_TCP_SYN) ? sh_ct_get(b, m->hash, now, max_idle)
+								  : SH_REAL_NONE;
+		r = sh_real_usable(e, *idx);
+		if (r) {
 			sh_env_count(e, SH_CTR_CT_HIT);
-			return idx;
+			return r;
 		}
 		sh_env_count(e, SH_CTR_CT_MISS);
 	}
-	idx = sh_ring_pick(e, m, lb);
-	if (b && idx != SH_REAL_NONE && m->kind == SH_K_FLOW && !(m->tcp_flags & SH_TCP_RST))
-		sh_ct_put(b, m->hash, idx, now);
-	return idx;
+	*idx = sh_ring_pick(e, m, lb);
+	if (b && *idx != SH_REAL_NONE && m->kind == SH_K_FLOW && !(m->tcp_flags & SH_TCP_RST))
+		sh_ct_put(b, m->hash, *idx, now);
+	return sh_real_usable(e, *idx);
 }
 
 /* Act on a classified packet (sh_classify() returned SH_ACT_NEXT). */
@@ -95,8 +102,7 @@ SH_INLINE int sh_forward(struct sh_env *e, struct sh_pkt *p, const struct sh_met
 	if (m->kind == SH_K_ECHO)
 		return sh_icmp_echo_reply(e, p, m);
 	sh_env_count_vip(e, m->vip->vip_id, m->l3_len);
-	idx = sh_pick_real(e, p, m);
-	r = sh_real_usable(e, idx);
+	r = sh_pick_real(e, p, m, &idx);
 	if (!r)
 		return sh_verdict_drop(e, SH_DROP_NO_REAL);
 	return sh_encap(e, p, m, idx, r);

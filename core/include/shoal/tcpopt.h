@@ -17,20 +17,16 @@
 #define SH_TCPOPT_WALK_MAX 15 /* options examined at most */
 
 /*
- * The server_id carried by the TCP header at l4_off, or 0 when there is none.
- * The walk stops at the end of the header, at EOL, at an option whose length
- * is below 2 or runs past the header, or after SH_TCPOPT_WALK_MAX options.
+ * The server_id carried by the TCP options from off to end (the end of the
+ * header), or 0 when there is none. The walk stops at end, at EOL, at an
+ * option whose length is below 2 or runs past end, or after
+ * SH_TCPOPT_WALK_MAX options.
  */
-SH_INLINE __u32 sh_tcpopt_server_id(const struct sh_pkt *p, __u32 l4_off)
+SH_INLINE __u32 sh_tcpopt_server_id_walk(const struct sh_pkt *p, __u32 off, __u32 end)
 {
-	struct sh_tcphdr *tcp = sh_pkt_at(p, l4_off, sizeof(*tcp));
-	__u32 off, end, i;
+	__u32 i;
 	__u8 *opt;
 
-	if (!tcp)
-		return 0;
-	off = l4_off + sizeof(*tcp);
-	end = l4_off + (tcp->doff_res >> 4) * 4;
 	for (i = 0; i < SH_TCPOPT_WALK_MAX; i++) {
 		if (off >= end)
 			return 0;
@@ -52,6 +48,17 @@ SH_INLINE __u32 sh_tcpopt_server_id(const struct sh_pkt *p, __u32 l4_off)
 		off += opt[1];
 	}
 	return 0;
+}
+
+/* The server_id carried by the TCP header at l4_off, or 0 when there is none. */
+SH_INLINE __u32 sh_tcpopt_server_id(const struct sh_pkt *p, __u32 l4_off)
+{
+	struct sh_tcphdr *tcp = sh_pkt_at(p, l4_off, sizeof(*tcp));
+
+	if (!tcp)
+		return 0;
+	return sh_tcpopt_server_id_walk(p, l4_off + sizeof(*tcp),
+					l4_off + (tcp->doff_res >> 4) * 4);
 }
 
 #endif /* SHOAL_TCPOPT_H */
