@@ -10,7 +10,7 @@
 #include "tables.h"
 
 /* Smallest power of two holding n entries at most a quarter full. */
-static __u32 table_size_for(size_t n)
+__u32 sh_tables_lookup_size(size_t n)
 {
 	__u32 size = 16;
 
@@ -27,7 +27,7 @@ __u32 sh_tables_real_find(const struct sh_tables *t, const struct sh_addr *addr,
 	return SH_REAL_NONE;
 }
 
-static void vip_insert(struct sh_tables *t, const struct sh_vip_key *k, const struct sh_vip *v)
+void sh_tables_vip_insert(struct sh_tables *t, const struct sh_vip_key *k, const struct sh_vip *v)
 {
 	__u32 i = sh_tables_vip_slot(k, t->vip_mask);
 
@@ -38,7 +38,7 @@ static void vip_insert(struct sh_tables *t, const struct sh_vip_key *k, const st
 	t->vips[i].used = 1;
 }
 
-static void sid_insert(struct sh_tables *t, __u32 server_id, __u32 real)
+void sh_tables_sid_insert(struct sh_tables *t, __u32 server_id, __u32 real)
 {
 	__u32 i = (server_id * 0x9e3779b1u) & t->sid_mask;
 
@@ -137,12 +137,12 @@ static void add_aliases(struct sh_tables *t, const struct sh_config *cfg)
 			/* Also routes IPv6 fragments that do not name their protocol. */
 			k = vip_key(v, 0, 0);
 			val.flags = v->flags | SH_VIP_F_ADDR_ONLY;
-			vip_insert(t, &k, &val);
+			sh_tables_vip_insert(t, &k, &val);
 		}
 		if (!has_port0 && lowest_port == i) {
 			k = vip_key(v, 0, v->proto);
 			val.flags = v->flags | SH_VIP_F_FRAG_ONLY;
-			vip_insert(t, &k, &val);
+			sh_tables_vip_insert(t, &k, &val);
 		}
 	}
 }
@@ -195,7 +195,7 @@ static int add_reals(struct sh_tables *t, const struct sh_config *cfg, const str
 				if (idx != SH_REAL_NONE)
 					t->reals[idx].flags |= SH_REAL_F_ACTIVE;
 				if (pass == 1 && r->server_id)
-					sid_insert(t, r->server_id, idx);
+					sh_tables_sid_insert(t, r->server_id, idx);
 			}
 		}
 		for (__u32 i = 0; pass == 0 && prev && i < prev->n_reals; i++)
@@ -238,8 +238,8 @@ int sh_tables_build(const struct sh_config *cfg, const struct sh_tables *prev,
 		n_sids += cfg->vips[i].n_reals;
 	t->lb = cfg->lb;
 	t->n_vips = cfg->n_vips;
-	t->vip_mask = table_size_for(3 * cfg->n_vips) - 1; /* VIPs and their two aliases */
-	t->sid_mask = table_size_for(n_sids) - 1;
+	t->vip_mask = sh_tables_lookup_size(3 * cfg->n_vips) - 1; /* VIPs and their two aliases */
+	t->sid_mask = sh_tables_lookup_size(n_sids) - 1;
 	t->vips = calloc(t->vip_mask + 1, sizeof(*t->vips));
 	t->sids = calloc(t->sid_mask + 1, sizeof(*t->sids));
 	t->generation = prev ? prev->generation + 1 : 1;
@@ -279,7 +279,7 @@ int sh_tables_build(const struct sh_config *cfg, const struct sh_tables *prev,
 				 sh_addr_str(&v->addr, v->family, addr), v->port, strerror(-ret));
 			goto fail_quiet;
 		}
-		vip_insert(t, &k, &val);
+		sh_tables_vip_insert(t, &k, &val);
 	}
 	add_aliases(t, cfg);
 	*out = t;

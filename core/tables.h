@@ -55,6 +55,15 @@ int sh_tables_build(const struct sh_config *cfg, const struct sh_tables *prev,
 		    struct sh_tables **out, char *err, size_t err_len);
 void sh_tables_free(struct sh_tables *t);
 
+/*
+ * Filling lookup tables by hand (a backend rebuilding tables from its own
+ * state): the power-of-two size holding n entries at most a quarter full, and
+ * inserting into tables of that size.
+ */
+__u32 sh_tables_lookup_size(size_t n);
+void sh_tables_vip_insert(struct sh_tables *t, const struct sh_vip_key *k, const struct sh_vip *v);
+void sh_tables_sid_insert(struct sh_tables *t, __u32 server_id, __u32 real);
+
 /* The index of the real with this address, or SH_REAL_NONE. */
 __u32 sh_tables_real_find(const struct sh_tables *t, const struct sh_addr *addr, __u8 family);
 

@@ -683,27 +683,6 @@ void sh_xdp_maps_fini(struct sh_xdp_maps *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* Smallest power of two holding n entries at most a quarter full (as core/tables.c). */
-static __u32 table_size_for(size_t n)
-{
-	__u32 size = 16;
-
-	while (size < 4 * n)
-		size <<= 1;
-	return size;
-}
-
-static void vip_insert(struct sh_tables *t, const struct sh_vip_key *k, const struct sh_vip *v)
-{
-	__u32 i = sh_tables_vip_slot(k, t->vip_mask);
-
-	while (t->vips[i].used && !sh_tables_vip_key_eq(&t->vips[i].key, k))
-		i = (i + 1) & t->vip_mask;
-	t->vips[i].key = *k;
-	t->vips[i].val = *v;
-	t->vips[i].used = 1;
-}
-
 static int sids_recover(const struct sh_xdp_maps *m, struct sh_tables *t)
 {
 	__u32 cap = 2 * SH_MAX_REALS, n = 0, key, *prev_key = NULL,
@@ -715,17 +694,13 @@ static int sids_recover(const struct sh_xdp_maps *m, struct sh_tables *t)
 		keys[n] = key;
 		prev_key = &keys[n++];
 	}
-	t->sid_mask = table_size_for(n) - 1;
+	t->sid_mask = sh_tables_lookup_size(n) - 1;
 	t->sids = calloc(t->sid_mask + 1, sizeof(*t->sids));
 	for (__u32 j = 0; t->sids && j < n; j++) {
-		__u32 real, i = (keys[j] * 0x9e3779b1u) & t->sid_mask;
+		__u32 real;
 
-		if (bpf_map_lookup_elem(m->sids_fd, &keys[j], &real))
-			continue;
-		while (t->sids[i].server_id)
-			i = (i + 1) & t->sid_mask;
-		t->sids[i].server_id = keys[j];
-		t->sids[i].real = real;
+		if (!bpf_map_lookup_elem(m->sids_fd, &keys[j], &real))
+			sh_tables_sid_insert(t, keys[j], real);
 	}
 	free(keys);
 	return t->sids ? 0 : -ENOMEM;
@@ -749,7 +724,7 @@ int sh_xdp_maps_recover(const struct sh_xdp_maps *m, struct sh_tables **out, cha
 			n_main++;
 	t->lb = m->lb;
 	t->generation = 1;
-	t->vip_mask = table_size_for(m->n_ents) - 1;
+	t->vip_mask = sh_tables_lookup_size(m->n_ents) - 1;
 	t->vips = calloc(t->vip_mask + 1, sizeof(*t->vips));
 	t->vip_id = calloc(n_main ? n_main : 1, sizeof(*t->vip_id));
 	t->vip_id_key = calloc(SH_MAX_VIPS, sizeof(*t->vip_id_key));
@@ -767,7 +742,7 @@ int sh_xdp_maps_recover(const struct sh_xdp_maps *m, struct sh_tables **out, cha
 			continue;
 		/* In the userspace tables an entry's ring is its vip_id's. */
 		v.ring_id = v.vip_id;
-		vip_insert(t, &e->key, &v);
+		sh_tables_vip_insert(t, &e->key, &v);
 		if (v.flags & (SH_VIP_F_FRAG_ONLY | SH_VIP_F_ADDR_ONLY))
 			continue;
 		t->vip_id[t->n_vips++] = v.vip_id;
