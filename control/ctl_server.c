@@ -262,7 +262,7 @@ int sh_ctl_server_open(const char *path, struct sh_ctl_server **out, char *err, 
 
 	rc = s->listen_fd < 0 || s->epfd < 0 ||
 	     bind(s->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	     chmod(path, 0600) || listen(s->listen_fd, 16) ||
+	     chmod(path, 0600) || listen(s->listen_fd, SH_CTL_MAX_CLIENTS) ||
 	     epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->listen_fd, &ev) ? -errno : 0;
 	umask(old_mask);
 	if (rc)

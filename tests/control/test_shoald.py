@@ -196,8 +196,8 @@ class Shoald(unittest.TestCase):
     def test_socket_survives_bad_clients(self):
         def client():
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(self.sock)  # blocking: waits for room in the listen backlog
             s.settimeout(5)
-            s.connect(self.sock)
             return s
 
         garbage = client()
