@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "config.h"
 #include "log.h"
 #include "shoal/ct.h"
@@ -100,35 +101,6 @@ struct bench {
 	__u64 dur_cap;
 	double load_s;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static __u64 rng_state = 0x9e3779b97f4a7c15ull;
-static __u64 rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static void shuffle(__u32 *a, __u32 n)
-{
-	for (__u32 i = 0; i < n; i++)
-		a[i] = i;
-	for (__u32 i = n - 1; i > 0; i--) {
-		__u32 j = rng() % (i + 1), tmp = a[i];
-
-		a[i] = a[j];
-		a[j] = tmp;
-	}
-}
 
 /* --- frames ------------------------------------------------------------- */
 

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "config.h"
 #include "env_user.h"
 #include "shoal/hdr.h"
@@ -51,23 +52,6 @@ struct bench {
 	__u8 bufs[SH_BURST_MAX][HEADROOM + FRAME] __attribute__((aligned(64)));
 	__u32 *order; /* flow visiting order: a random permutation */
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static __u64 rng_state = 0x9e3779b97f4a7c15ull;
-static __u64 rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
 
 /* IPv4 TCP to the VIP, 64-byte frame. */
 static void make_template(__u8 *f)
@@ -139,18 +123,6 @@ static double run(struct bench *b, __u32 n_flows, __u64 n_pkts, __u8 tcp_flags, 
 		sent += SH_BURST_MAX;
 	}
 	return (now_s() - t0) * 1e9 / (double)sent;
-}
-
-static void shuffle(__u32 *a, __u32 n)
-{
-	for (__u32 i = 0; i < n; i++)
-		a[i] = i;
-	for (__u32 i = n - 1; i > 0; i--) {
-		__u32 j = rng() % (i + 1), tmp = a[i];
-
-		a[i] = a[j];
-		a[j] = tmp;
-	}
 }
 
 static int setup(struct bench *b, __u32 conntrack_size)
