@@ -117,30 +117,41 @@ SH_INLINE enum sh_decap_verdict sh_decap_parse_gue(struct sh_udphdr *udp, __u32 
 	return SH_DV_DECAP;
 }
 
+/*
+ * The outer header's next protocol: IP in IP sets o->inner_ver and gives 1,
+ * UDP (GUE when it goes to the GUE port) gives 0, anything else -1.
+ */
+SH_INLINE int sh_decap_outer_next(__u8 proto, struct sh_decap_outer *o)
+{
+	switch (proto) {
+	case SH_IPPROTO_IPIP:
+		o->inner_ver = 4;
+		return 1;
+	case SH_IPPROTO_IPV6:
+		o->inner_ver = 6;
+		return 1;
+	case SH_IPPROTO_UDP:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 SH_INLINE enum sh_decap_verdict sh_decap_parse_ip4(void *l3, void *end, struct sh_decap_outer *o)
 {
 	struct sh_iphdr *ip = l3;
 	__u32 hlen, tot_len;
-	int udp;
+	int next, udp;
 
 	if ((void *)(ip + 1) > end || (ip->ver_ihl >> 4) != 4)
 		return SH_DV_PASS;
-	switch (ip->protocol) {
-	case SH_IPPROTO_IPIP:
-		o->inner_ver = 4;
-		break;
-	case SH_IPPROTO_IPV6:
-		o->inner_ver = 6;
-		break;
-	case SH_IPPROTO_UDP:
-		/* Only a first fragment carries the port; later ones are not ours to judge. */
-		if ((ip->frag_off & sh_htons(SH_IP_OFFMASK)) || !sh_decap_gue_port())
-			return SH_DV_PASS;
-		break;
-	default:
+	next = sh_decap_outer_next(ip->protocol, o);
+	if (next < 0)
 		return SH_DV_PASS;
-	}
-	udp = ip->protocol == SH_IPPROTO_UDP;
+	udp = next == 0;
+	/* Only a first fragment carries the port; later ones are not ours to judge. */
+	if (udp && ((ip->frag_off & sh_htons(SH_IP_OFFMASK)) || !sh_decap_gue_port()))
+		return SH_DV_PASS;
 	if (!sh_decap_is_ours4(ip->daddr))
 		return udp ? SH_DV_PASS : SH_DV_NOT_OURS;
 
@@ -166,25 +177,16 @@ SH_INLINE enum sh_decap_verdict sh_decap_parse_ip6(void *l3, void *end, struct s
 {
 	struct sh_ip6hdr *ip6 = l3;
 	__u32 plen;
-	int udp;
+	int next, udp;
 
 	if ((void *)(ip6 + 1) > end || (((__u8 *)ip6)[0] >> 4) != 6)
 		return SH_DV_PASS;
-	switch (ip6->nexthdr) {
-	case SH_IPPROTO_IPIP:
-		o->inner_ver = 4;
-		break;
-	case SH_IPPROTO_IPV6:
-		o->inner_ver = 6;
-		break;
-	case SH_IPPROTO_UDP:
-		if (!sh_decap_gue_port())
-			return SH_DV_PASS;
-		break;
-	default:
+	next = sh_decap_outer_next(ip6->nexthdr, o);
+	if (next < 0)
 		return SH_DV_PASS; /* a fragment header among them: see the file comment */
-	}
-	udp = ip6->nexthdr == SH_IPPROTO_UDP;
+	udp = next == 0;
+	if (udp && !sh_decap_gue_port())
+		return SH_DV_PASS;
 	if (!sh_decap_is_ours6(ip6->daddr))
 		return udp ? SH_DV_PASS : SH_DV_NOT_OURS;
 	if (udp && !sh_decap_to_gue_port(ip6 + 1, end))
