@@ -147,6 +147,9 @@ static void add_aliases(struct sh_tables *t, const struct sh_config *cfg)
 	}
 }
 
+/* Conntrack ways keep a real's index in 16 bits (struct sh_ct_way). */
+_Static_assert(SH_MAX_REALS <= 0xffff, "real indices must fit a conntrack way");
+
 /* A slot for a real new to these tables: never used ones first, then the longest freed. */
 static __u32 real_slot_alloc(struct sh_tables *t)
 {

@@ -2,7 +2,9 @@
 /*
  * shoal/ct.h: the set-associative conntrack. get/put on one bucket, stamps
  * refreshed on hits, idle expiry, which way a new flow takes (empty first,
- * then the one idle longest), updates in place, and the tick arithmetic.
+ * then the unconfirmed one idle longest, then the one idle longest), what
+ * a flood of one-packet flows can evict, updates in place, and the tick
+ * arithmetic.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -157,12 +159,58 @@ static void test_put_evicts_stalest(void **state)
 	sh_ct_put(&b, H(4), 4, 0x6);
 	sh_ct_put(&b, H(9), 9, 0x10);
 	assert_int_equal(b.way[1].tag, H(9) | 1);
-	/* Equal idle times: the code takes the last of them (>=). */
+	/* Equal idle times: the first of them goes. */
 	memset(&b, 0, sizeof(b));
 	for (i = 0; i < SH_CT_WAYS; i++)
 		sh_ct_put(&b, H(i + 1), 10 + i, 100);
-	sh_ct_put(&b, H(9), 99, 100);
-	assert_int_equal(b.way[3].tag, H(9) | 1);
+	assert_int_equal(sh_ct_put(&b, H(9), 99, 100), 1);
+	assert_int_equal(b.way[0].tag, H(9) | 1);
+}
+
+/*
+ * A flood of one-packet flows (spoofed SYNs) into a bucket: the flows that
+ * sent a second packet stay, however long idle, and the flood recycles the
+ * one way it got. With every way confirmed, the flood takes the stalest one
+ * way and no more.
+ */
+static void test_flood_keeps_confirmed_flows(void **state)
+{
+	struct sh_ct_bucket b;
+	__u32 t;
+	int i, kept;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < SH_CT_WAYS; i++)
+		assert_int_equal(sh_ct_put(&b, H(i + 1), 10 + i, 100), 0); /* empty ways */
+	for (i = 0; i < SH_CT_WAYS - 1; i++)
+		assert_int_equal(sh_ct_get(&b, H(i + 1), 101, 0), 10 + i); /* confirmed */
+	for (t = 200; t < 200 + 10000; t++)
+		assert_int_equal(sh_ct_put(&b, H(100) + ((__u64)t << 8), 99, t), 1);
+	for (i = 0; i < SH_CT_WAYS - 1; i++)
+		assert_int_equal(sh_ct_get(&b, H(i + 1), 20000, 0), 10 + i);
+
+	/* All four confirmed: way 2 is the stalest and the only one the flood takes. */
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < SH_CT_WAYS; i++) {
+		sh_ct_put(&b, H(i + 1), 10 + i, 100);
+		sh_ct_get(&b, H(i + 1), i == 2 ? 101 : 150, 0);
+	}
+	for (t = 200; t < 200 + 10000; t++)
+		assert_int_equal(sh_ct_put(&b, H(100) + ((__u64)t << 8), 99, t), 1);
+	for (i = kept = 0; i < SH_CT_WAYS; i++)
+		kept += sh_ct_get(&b, H(i + 1), 20000, 0) == 10u + i;
+	assert_int_equal(kept, SH_CT_WAYS - 1);
+	assert_int_equal(sh_ct_get(&b, H(3), 20000, 0), SH_REAL_NONE);
+
+	/* A new pick for a known flow (its SYN again) starts it unconfirmed. */
+	memset(&b, 0, sizeof(b));
+	sh_ct_put(&b, H(1), 1, 100);
+	sh_ct_get(&b, H(1), 101, 0);
+	assert_true(b.way[0].flags & SH_CT_F_CONFIRMED);
+	assert_int_equal(sh_ct_put(&b, H(1), 2, 102), 0);
+	assert_false(b.way[0].flags & SH_CT_F_CONFIRMED);
+	assert_int_equal(b.way[0].real, 2);
 }
 
 /* Putting a flow already present updates its way: no duplicate, even past an empty way. */
@@ -229,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_idle_expiry),
 		cmocka_unit_test(test_put_fills_empty_ways),
 		cmocka_unit_test(test_put_evicts_stalest),
+		cmocka_unit_test(test_flood_keeps_confirmed_flows),
 		cmocka_unit_test(test_put_updates_in_place),
 		cmocka_unit_test(test_ticks),
 	};

@@ -4,7 +4,8 @@
  * inserts and hits, RST, no_lru, no_sport, dport_hash, the server_id option,
  * UDP idle timeout, ICMP errors, VIPs without reals, drained reals and reals
  * that leave the config while a worker's conntrack lives on (the worker
- * survives a table swap by design), and the burst loop against one-by-one.
+ * survives a table swap by design), established flows through a SYN flood,
+ * and the burst loop against one-by-one.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -474,6 +475,81 @@ static void test_drained_real(void **state)
 	pb_lb_free(&d);
 }
 
+/* A conntrack of 64 entries (16 buckets of 4 ways); reals 2-4 drained by weight w. */
+#define CFG_SMALL_CT(w)                                                                            \
+	"{\"lb\": {\"ipv4_src\": \"198.18.0.10\", \"gateway_mac\": \"02:00:00:00:00:01\", "        \
+	"\"hash_key\": \"00112233445566778899aabbccddeeff\", \"conntrack_size\": 64}, "            \
+	"\"vips\": [{\"address\": \"198.18.100.1\", \"port\": 80, \"protocol\": \"tcp\", "         \
+	"\"reals\": [{\"address\": \"198.18.1.1\"}, {\"address\": \"198.18.1.2\", \"weight\": " w  \
+	"}, {\"address\": \"198.18.1.3\", \"weight\": " w "}, "                                    \
+	"{\"address\": \"198.18.1.4\", \"weight\": " w "}]}]}"
+#define FLOOD_BUCKETS 16
+
+/*
+ * A SYN flood of 100 times the table's size: established flows (SYN, then
+ * ACK), one per bucket, keep their real although the ring now sends every new
+ * flow elsewhere; a flow that sent only its SYN before the flood is forgotten.
+ * The table never holds more than its size.
+ */
+static void test_flood_keeps_established_flows(void **state)
+{
+	__u32 est_real[FLOOD_BUCKETS], syn_only_real = SH_REAL_NONE, only;
+	int est_port[FLOOD_BUCKETS], n_est = 0, syn_only_port = 0, on_drained = 0, port, i;
+	__u64 bucket_taken = 0, evict, hit, b;
+	struct pb_lb d;
+
+	(void)state;
+	pb_lb_init(&d, CFG_SMALL_CT("1"));
+	assert_int_equal(d.w->ct_mask + 1, FLOOD_BUCKETS);
+	for (port = 1000; n_est < FLOOD_BUCKETS - 2 || !syn_only_port; port++) {
+		b = sh_ct_index(flow_hash("198.18.0.1", "198.18.100.1", port, 80, SH_IPPROTO_TCP),
+				d.w->ct_mask);
+		if (bucket_taken & (1ull << b))
+			continue;
+		bucket_taken |= 1ull << b;
+		if (n_est == FLOOD_BUCKETS - 2) { /* the last free bucket: a SYN and nothing more */
+			syn_only_real = send_on(&d, tcp("198.18.0.1", "198.18.100.1", port, 80,
+							SH_TCP_SYN, 0));
+			syn_only_port = port;
+			continue;
+		}
+		est_real[n_est] = send_on(&d, tcp("198.18.0.1", "198.18.100.1", port, 80,
+						  SH_TCP_SYN, 0));
+		assert_int_equal(send_on(&d, tcp("198.18.0.1", "198.18.100.1", port, 80,
+						 SH_TCP_ACK, 0)),
+				 est_real[n_est]);
+		est_port[n_est++] = port;
+	}
+	pb_lb_swap(&d, CFG_SMALL_CT("0"));
+	only = pb_real_idx(&d, "198.18.1.1");
+	for (i = 0; i < n_est; i++)
+		on_drained += est_real[i] != only;
+	assert_true(on_drained > 0); /* else the test could not tell conntrack from the ring */
+	assert_int_not_equal(syn_only_real, only);
+
+	evict = pb_ctr(&d, SH_CTR_CT_EVICT);
+	for (i = 0; i < 100 * 64; i++) {
+		advance_ms(&d, 1);
+		assert_int_equal(send_on(&d, tcp(client_addr(i % N_FLOWS), "198.18.100.1",
+						 (__u16)(20000 + i / N_FLOWS), 80, SH_TCP_SYN, 0)),
+				 only);
+	}
+	assert_true(pb_ctr(&d, SH_CTR_CT_EVICT) - evict > 100 * 64 - 64);
+	assert_true(pb_ct_used(&d) <= 64);
+
+	advance_ms(&d, 60000);
+	hit = pb_ctr(&d, SH_CTR_CT_HIT);
+	for (i = 0; i < n_est; i++)
+		assert_int_equal(send_on(&d, tcp("198.18.0.1", "198.18.100.1", est_port[i], 80,
+						 SH_TCP_ACK, 0)),
+				 est_real[i]);
+	assert_int_equal(pb_ctr(&d, SH_CTR_CT_HIT), hit + n_est);
+	assert_int_equal(send_on(&d, tcp("198.18.0.1", "198.18.100.1", syn_only_port, 80,
+					 SH_TCP_ACK, 0)),
+			 only);
+	pb_lb_free(&d);
+}
+
 #define CFG_REMOVE(reals0)                                                                         \
 	"{" PB_LB_JSON("") ", \"vips\": ["                                                         \
 			   "{\"address\": \"198.18.100.1\", \"port\": 80, \"protocol\": \"tcp\", " \
@@ -629,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_icmp_error_follows_flow),
 		cmocka_unit_test(test_no_real),
 		cmocka_unit_test(test_drained_real),
+		cmocka_unit_test(test_flood_keeps_established_flows),
 		cmocka_unit_test(test_removed_real),
 		cmocka_unit_test(test_burst_matches_single),
 	};

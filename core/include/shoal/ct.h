@@ -2,9 +2,14 @@
 /*
  * Conntrack: flow -> real, in a set-associative table. A flow's hash picks one
  * 64-byte bucket of SH_CT_WAYS ways; a flow is identified in its bucket by
- * its full 64-bit keyed hash (the tag). A new flow takes an empty way, else
- * the way idle longest, so the oldest flows go first and the table never
- * grows. Each worker (each CPU in BPF) owns its table: no locks, no sharing.
+ * its full 64-bit keyed hash (the tag). The table never grows. Each worker
+ * (each CPU in BPF) owns its table: no locks, no sharing.
+ *
+ * A new flow takes an empty way; else the way idle longest among the flows
+ * that never sent a second packet; else the way idle longest. A flood of new
+ * flows (spoofed SYNs, one-packet UDP) thus recycles its own ways: a bucket's
+ * confirmed flows lose at most one way to it, and the flows that keep sending
+ * keep their real however fast the flood comes (docs/design.md, "Conntrack").
  *
  * Identifying flows by a 64-bit keyed hash instead of the whole tuple keeps a
  * bucket in one cache line; two live flows of one bucket would both need the
@@ -41,7 +46,7 @@ SH_INLINE __u32 sh_ct_ticks_ms(__u32 ms)
 /*
  * The real remembered for a flow, or SH_REAL_NONE. An entry idle for more
  * than max_idle ticks (0: no limit) has expired and is forgotten. A hit
- * refreshes the entry's stamp.
+ * refreshes the entry's stamp and confirms the flow.
  */
 SH_INLINE __u32 sh_ct_get(struct sh_ct_bucket *b, __u64 hash, __u32 now, __u32 max_idle)
 {
@@ -58,42 +63,54 @@ SH_INLINE __u32 sh_ct_get(struct sh_ct_bucket *b, __u64 hash, __u32 now, __u32 m
 			return SH_REAL_NONE;
 		}
 		w->stamp = now;
+		w->flags |= SH_CT_F_CONFIRMED;
 		return w->real;
 	}
 	return SH_REAL_NONE;
 }
 
-/* Remember real for a flow: in its own way if present, else an empty way, else the stalest. */
-SH_INLINE void sh_ct_put(struct sh_ct_bucket *b, __u64 hash, __u32 real, __u32 now)
+/*
+ * How much a way deserves eviction: empty ways most, then unconfirmed flows,
+ * then confirmed ones; within a class, the longer idle the more.
+ */
+SH_INLINE __u64 sh_ct_evict_score(const struct sh_ct_way *w, __u32 now)
 {
-	__u64 tag = sh_ct_tag(hash);
-	__u32 victim = 0, idle, most_idle = 0;
-	int i, have_empty = 0;
+	if (!w->tag)
+		return ~0ull;
+	return (__u64)!(w->flags & SH_CT_F_CONFIRMED) << 32 | (__u32)(now - w->stamp);
+}
+
+/*
+ * Remember real for a flow, unconfirmed: in its own way if present, else in
+ * the way sh_ct_evict_score() ranks first. Returns 1 when that replaced
+ * another live flow (an eviction), else 0.
+ */
+SH_INLINE int sh_ct_put(struct sh_ct_bucket *b, __u64 hash, __u32 real, __u32 now)
+{
+	__u64 tag = sh_ct_tag(hash), score, worst = 0;
+	__u32 victim = 0;
+	int i;
 
 	for (i = 0; i < SH_CT_WAYS; i++) {
 		struct sh_ct_way *w = &b->way[i];
 
 		if (w->tag == tag) {
 			victim = i;
+			worst = ~0ull; /* not an eviction */
 			break;
 		}
-		if (have_empty)
-			continue;
-		if (!w->tag) {
-			victim = i;
-			have_empty = 1;
-			continue;
-		}
-		idle = now - w->stamp;
-		if (idle >= most_idle) {
-			most_idle = idle;
+		score = sh_ct_evict_score(w, now);
+		if (score > worst) { /* ties: the first way */
+			worst = score;
 			victim = i;
 		}
 	}
 	victim &= SH_CT_WAYS - 1;
 	b->way[victim].tag = tag;
-	b->way[victim].real = real;
+	b->way[victim].real = (__u16)real;
+	b->way[victim].flags = 0;
 	b->way[victim].stamp = now;
+	return worst != ~0ull;
 }
 
 #endif /* SHOAL_CT_H */

@@ -88,8 +88,9 @@ SH_INLINE const struct sh_real *sh_pick_real(struct sh_env *e, const struct sh_p
 		sh_env_count(e, SH_CTR_CT_MISS);
 	}
 	*idx = sh_ring_pick(e, m, lb);
-	if (b && *idx != SH_REAL_NONE && m->kind == SH_K_FLOW && !(m->tcp_flags & SH_TCP_RST))
-		sh_ct_put(b, m->hash, *idx, now);
+	if (b && *idx != SH_REAL_NONE && m->kind == SH_K_FLOW && !(m->tcp_flags & SH_TCP_RST) &&
+	    sh_ct_put(b, m->hash, *idx, now))
+		sh_env_count(e, SH_CTR_CT_EVICT);
 	return sh_real_usable(e, *idx);
 }
 

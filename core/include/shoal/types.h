@@ -107,8 +107,14 @@ struct sh_lb {
 /* One conntrack way: flow hash tag -> real. 16 bytes, 4 ways per 64-byte bucket. */
 struct sh_ct_way {
 	__u64 tag;   /* flow hash with the low bit forced to 1; 0 = empty */
-	__u32 real;  /* real index */
 	__u32 stamp; /* last seen, in SH_CT_TICK_SHIFT units of the monotonic clock */
+	__u16 real;  /* real index: below SH_MAX_REALS, checked in core/tables.c */
+	__u16 flags; /* SH_CT_F_* */
+};
+
+enum sh_ct_flags {
+	/* The flow sent a packet after the one that created its entry (ct.h). */
+	SH_CT_F_CONFIRMED = 1 << 0,
 };
 
 #define SH_CT_WAYS 4
