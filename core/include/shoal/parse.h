@@ -114,7 +114,8 @@ SH_INLINE int sh_parse_icmp_quote(struct sh_env *e, struct sh_pkt *p, struct sh_
 	} else {
 		struct sh_ip6hdr *ip6 = sh_pkt_at(p, quote, sizeof(*ip6));
 
-		if (!ip6 || quote + sizeof(*ip6) > l3_end)
+		if (!ip6 || quote + sizeof(*ip6) > l3_end ||
+		    (sh_ntohl(ip6->ver_tc_flow) >> 28) != 6)
 			return sh_l4_malformed(e, m, SH_DROP_L4_MALFORMED);
 		l4 = quote + sizeof(*ip6);
 		__builtin_memcpy(&f->src, ip6->daddr, 16);
