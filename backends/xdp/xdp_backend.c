@@ -323,6 +323,7 @@ static void maps_unpin(struct sh_backend *b)
 		if (!sh_xdp_pin_path(b->dir, bpf_map__name(map), path, sizeof(path)))
 			unlink(path);
 	}
+	rmdir(b->dir); /* only when empty: a pinned link keeps it */
 }
 
 static int maps_pin(struct sh_backend *b, char *err, size_t err_len)
@@ -384,6 +385,15 @@ static int go_live(struct sh_backend *b, char *err, size_t err_len)
 				 "%s: another XDP program (id %u) is attached; detach it first "
 				 "(ip link set dev %s xdp off)",
 				 b->ifname, q.prog_id, b->ifname);
+		else if (b->mode == SH_XDP_NATIVE &&
+			 (ret == -ERANGE || sh_xdp_mtu(b->ifname) > SH_XDP_VETH_MAX_MTU))
+			snprintf(err, err_len,
+				 "%s (driver %s): attaching native XDP: %s: an MTU too large for "
+				 "shoal's XDP program, which takes one page per frame (no "
+				 "multi-buffer): at most %d on veth, where the peer's MTU counts too "
+				 "(%s's is %d); lower it, or use --xdp-mode generic",
+				 b->ifname, drv, strerror(-ret), SH_XDP_VETH_MAX_MTU, b->ifname,
+				 sh_xdp_mtu(b->ifname));
 		else if (b->mode == SH_XDP_NATIVE && (ret == -EOPNOTSUPP || ret == -EINVAL))
 			snprintf(err, err_len,
 				 "%s (driver %s): attaching native XDP: %s; the driver may lack "

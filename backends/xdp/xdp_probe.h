@@ -13,6 +13,16 @@
 /* The device's XDP feature bits from the kernel (netdev genetlink family). 0 or -errno. */
 int sh_xdp_features(int ifindex, __u64 *features);
 
+/*
+ * The largest MTU at which a program without multi-buffer support (shoal's:
+ * one page per frame) attaches natively to a veth; NIC drivers have limits of
+ * their own near it.
+ */
+#define SH_XDP_VETH_MAX_MTU 3506
+
+/* The interface's MTU, or -errno. */
+int sh_xdp_mtu(const char *ifname);
+
 /* The driver's name (ethtool), or "unknown". */
 void sh_xdp_driver_name(const char *ifname, char *buf, size_t len);
 

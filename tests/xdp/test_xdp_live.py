@@ -16,6 +16,8 @@ pins go in all cases).
      follow config B, again byte for byte.
   5. a restart asking for another ring_size is refused and changes nothing.
   6. unload: link detached, pins removed, nothing comes back any more.
+  7. a peer MTU that lets frames outgrow a page is refused with the limit
+     named; the largest MTU that fits attaches.
 
     /usr/bin/python3 tests/xdp/test_xdp_live.py path/to/xdp_live_ctl path/to/shoal-replay
 """
@@ -100,6 +102,7 @@ NS_LB, NS_CL = TAG + "lb", TAG + "cl"
 PIN_ROOT = "/sys/fs/bpf/" + TAG
 IF_LB, IF_CL = "lb0", "cl0"
 N_FLOWS = 48
+SH_XDP_VETH_MAX_MTU = 3506  # backends/xdp/xdp_probe.h
 
 
 def run(cmd, check=True, timeout=30):
@@ -287,17 +290,31 @@ def test(live):
     check(" xdp" not in link and "prog/xdp" not in link, "unload: no XDP program on " + IF_LB)
     check(live.exchange(syns[:4]) == [], "unload: nothing comes back")
 
+    # 7. A frame larger than a page cannot reach a program without multi-buffer
+    # support: on veth the kernel refuses native XDP when the peer's MTU allows one.
+    in_ns(NS_CL, "ip", "link", "set", IF_CL, "mtu", "9000")
+    _, p = live.apply(cfg_a, check=False)
+    why = [line for line in p.stderr.splitlines() if "MTU" in line]
+    check(p.returncode != 0 and why and str(SH_XDP_VETH_MAX_MTU) in why[0],
+          "peer MTU 9000: refused, naming the MTU limit: %s" % (why or p.stderr))
+    check(not os.path.exists(os.path.join(PIN_ROOT, IF_LB)), "... and nothing is left pinned")
+    in_ns(NS_CL, "ip", "link", "set", IF_CL, "mtu", str(SH_XDP_VETH_MAX_MTU))
+    rep, _ = live.apply(cfg_a)
+    check(rep is not None and "link" in rep["pins"],
+          "peer MTU %d, the largest a page holds: attached" % SH_XDP_VETH_MAX_MTU)
+    in_ns(NS_LB, CTL, "unload", IF_LB, PIN_ROOT)
+
 
 def main():
     if not CTL or not REPLAY:
         sys.exit("usage: %s path/to/xdp_live_ctl path/to/shoal-replay" % sys.argv[0])
     if os.geteuid() != 0:
-        print("SKIP: needs root (network namespaces, XDP)")
-        sys.exit(77)
+        print("CANNOT RUN: needs root (network namespaces, XDP)")
+        sys.exit(1)
     for tool in ("ip", "nsenter", "ethtool", "taskset"):
         if not shutil.which(tool):
-            print("SKIP: %s not found" % tool)
-            sys.exit(77)
+            print("CANNOT RUN: %s not found (run tests/deps.sh)" % tool)
+            sys.exit(1)
     t0 = time.monotonic()
     work = tempfile.mkdtemp(prefix="shoal-xdp-live-")
     try:
