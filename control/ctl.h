@@ -26,6 +26,8 @@ struct sh_ctl {
 	json_t *cfg_json;     /* the running config, as JSON */
 	struct sh_config cfg; /* ... parsed */
 	struct sh_tables *tables;
+	__u32 ring_size;      /* the dataplane was sized for these at start: */
+	__u32 conntrack_size; /* a config that changes them is refused */
 };
 
 /* Start the backend and apply the config file. 0 or -errno with err set. */
@@ -39,6 +41,13 @@ void sh_ctl_stop(struct sh_ctl *c, int keep_forwarding);
 int sh_ctl_reload(struct sh_ctl *c, char *err, size_t err_len);
 /* Apply a whole config tree (not consumed); origin names it in errors. */
 int sh_ctl_apply(struct sh_ctl *c, json_t *cfg, const char *origin, char *err, size_t err_len);
+
+/*
+ * Errors are one line: "<origin or command>: <JSON path or argument>: <what
+ * is wrong> (got <value>)". sh_ctl_render writes a value the way they show
+ * it: compact JSON, ASCII only, cut to fit len.
+ */
+const char *sh_ctl_render(const json_t *v, char *buf, size_t len);
 
 /*
  * Edits. A VIP is named "ADDR:PORT/PROTO" ("[ADDR]:PORT/PROTO" for IPv6), a

@@ -18,4 +18,14 @@
 /* Answer one request line (not NUL-terminated). Never NULL. */
 json_t *sh_ctl_handle(struct sh_ctl *c, const char *line, size_t len);
 
+/*
+ * Line framing over a byte stream: answer every complete line of buf[0..*len),
+ * in order, handing each response to emit (which takes it over); then move
+ * what follows the last newline (the start of the next request) to the front
+ * of buf and set *len to its length. Returns the number of lines answered, or
+ * -1 as soon as emit fails (the connection is to be dropped).
+ */
+int sh_ctl_handle_lines(struct sh_ctl *c, char *buf, size_t *len,
+			int (*emit)(void *arg, json_t *resp), void *arg);
+
 #endif /* SHOAL_CTL_PROTO_H */

@@ -69,8 +69,10 @@ static int client_flush(struct sh_ctl_server *s, struct client *cl)
 	return 0;
 }
 
-static int client_queue(struct client *cl, json_t *resp)
+/* Queue a response (taken over) for the client; -1 when out of memory. */
+static int client_queue(void *arg, json_t *resp)
 {
+	struct client *cl = arg;
 	char *text = json_dumps(resp, JSON_COMPACT);
 	size_t n = text ? strlen(text) : 0;
 	char *out = text ? realloc(cl->out, cl->out_len + n + 1) : NULL;
@@ -91,22 +93,20 @@ static int client_queue(struct client *cl, json_t *resp)
 /* Answer every complete line received; -1 to drop the client. */
 static int client_serve(struct client *cl, struct sh_ctl *c)
 {
-	char *nl;
+	int lines = sh_ctl_handle_lines(c, cl->in, &cl->in_len, client_queue, cl);
 
-	while ((nl = memchr(cl->in, '\n', cl->in_len))) {
-		size_t line = nl - cl->in;
-
-		if (client_queue(cl, sh_ctl_handle(c, cl->in, line)))
-			return -1;
-		memmove(cl->in, nl + 1, cl->in_len - line - 1);
-		cl->in_len -= line + 1;
+	if (lines < 0)
+		return -1;
+	if (lines)
 		cl->deadline_ms = now_ms() + SH_CTL_IDLE_MS;
-	}
 	if (cl->in_len >= SH_CTL_MAX_REQUEST) {
-		sh_log_warn("control: a request over %d bytes: dropping the client",
-			    SH_CTL_MAX_REQUEST);
-		client_queue(cl, json_pack("{s:b, s:s}", "ok", 0, "error",
-					   "request: longer than 65536 bytes"));
+		char why[96];
+
+		snprintf(why, sizeof(why),
+			 "request: longer than %d bytes before its newline: closing the connection",
+			 SH_CTL_MAX_REQUEST - 1);
+		sh_log_warn("control: %s", why);
+		client_queue(cl, json_pack("{s:b, s:s}", "ok", 0, "error", why));
 		return -1;
 	}
 	return 0;
@@ -129,12 +129,26 @@ static void client_read(struct sh_ctl_server *s, struct client *cl, struct sh_ct
 		client_close(s, cl);
 }
 
-static int peer_is_root(int fd)
+/* The peer's uid, or -1 when it cannot be told. */
+static long long peer_uid(int fd)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
-	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == 0;
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ? -1 : (long long)cred.uid;
+}
+
+/* Turn a client away with one error line (best effort: never blocks), then close it. */
+static void refuse(int fd, const char *why)
+{
+	json_t *resp = json_pack("{s:b, s:s}", "ok", 0, "error", why);
+	char *text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
+
+	json_decref(resp);
+	if (text && send(fd, text, strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+		send(fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	free(text);
+	close(fd);
 }
 
 static void accept_clients(struct sh_ctl_server *s)
@@ -143,10 +157,13 @@ static void accept_clients(struct sh_ctl_server *s)
 
 	while ((fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 		struct client *cl = NULL;
+		long long uid = peer_uid(fd);
+		char why[96];
 
-		if (!peer_is_root(fd)) {
-			sh_log_warn("control: refused a client that is not root");
-			close(fd);
+		if (uid) {
+			sh_log_warn("control: refused a client of uid %lld: root only", uid);
+			snprintf(why, sizeof(why), "control: root only (the peer's uid is %lld)", uid);
+			refuse(fd, why);
 			continue;
 		}
 		for (int i = 0; i < SH_CTL_MAX_CLIENTS && !cl; i++)
@@ -155,7 +172,10 @@ static void accept_clients(struct sh_ctl_server *s)
 		if (!cl) {
 			sh_log_warn("control: %d clients already: refusing one more",
 				    SH_CTL_MAX_CLIENTS);
-			close(fd);
+			snprintf(why, sizeof(why),
+				 "control: %d clients are connected, the most served at once: "
+				 "try again later", SH_CTL_MAX_CLIENTS);
+			refuse(fd, why);
 			continue;
 		}
 		cl->in = malloc(SH_CTL_MAX_REQUEST);
@@ -175,6 +195,7 @@ static void accept_clients(struct sh_ctl_server *s)
 void sh_ctl_server_run(struct sh_ctl_server *s, struct sh_ctl *c)
 {
 	struct epoll_event ev[16];
+	char why[96];
 	long long now;
 	int n;
 
@@ -193,7 +214,12 @@ void sh_ctl_server_run(struct sh_ctl_server *s, struct sh_ctl *c)
 	now = now_ms();
 	for (int i = 0; i < SH_CTL_MAX_CLIENTS; i++) {
 		if (s->clients[i].fd >= 0 && now >= s->clients[i].deadline_ms) {
-			sh_log_info("control: dropping a client idle for %d ms", SH_CTL_IDLE_MS);
+			snprintf(why, sizeof(why),
+				 "control: no complete request in %d ms: closing the connection",
+				 SH_CTL_IDLE_MS);
+			sh_log_info("%s", why);
+			client_queue(&s->clients[i], json_pack("{s:b, s:s}", "ok", 0, "error", why));
+			client_flush(s, &s->clients[i]);
 			client_close(s, &s->clients[i]);
 		}
 	}

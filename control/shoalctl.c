@@ -58,6 +58,22 @@ static int find_socket(void)
 	return socket_path ? 0 : -1;
 }
 
+/* All of buf, or -1 (never SIGPIPE: a daemon that turns us away may close first). */
+static int send_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /* Send one request, return the response (NULL: unreachable, message printed). */
 static json_t *call(json_t *req)
 {
@@ -66,7 +82,7 @@ static json_t *call(json_t *req)
 	json_t *resp = NULL;
 	json_error_t je;
 	FILE *f = NULL;
-	int fd;
+	int fd, sent, send_errno;
 
 	json_decref(req);
 	if (!socket_path && find_socket())
@@ -78,20 +94,31 @@ static json_t *call(json_t *req)
 	strcpy(addr.sun_path, socket_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
-		fprintf(stderr, "shoalctl: %s: %s (is shoald running?)\n", socket_path,
-			strerror(errno));
+		fprintf(stderr, "shoalctl: %s: %s (%s)\n", socket_path, strerror(errno),
+			errno == EACCES || errno == EPERM ? "the control socket is root only"
+							  : "is shoald running?");
 		if (fd >= 0)
 			close(fd);
 		goto out;
 	}
-	f = fdopen(fd, "r+");
-	if (!f || fprintf(f, "%s\n", text) < 0 || fflush(f)) {
-		fprintf(stderr, "shoalctl: %s: cannot send\n", socket_path);
+	sent = text && !send_all(fd, text, strlen(text)) && !send_all(fd, "\n", 1);
+	send_errno = errno;
+	f = fdopen(fd, "r");
+	if (!f) {
+		fprintf(stderr, "shoalctl: %s: %s\n", socket_path, strerror(errno));
+		close(fd);
 		goto out;
 	}
+	/* Read even when sending failed: a daemon that turns a client away says why first. */
 	resp = json_loadf(f, JSON_DISABLE_EOF_CHECK, &je);
-	if (!resp)
-		fprintf(stderr, "shoalctl: %s: no answer (%s)\n", socket_path, je.text);
+	if (!resp && !sent)
+		fprintf(stderr, "shoalctl: %s: cannot send: %s\n", socket_path, strerror(send_errno));
+	else if (!resp && je.position == 0)
+		fprintf(stderr, "shoalctl: %s: shoald closed the connection without an answer\n",
+			socket_path);
+	else if (!resp)
+		fprintf(stderr, "shoalctl: %s: an answer that is not JSON: %s\n", socket_path,
+			je.text);
 out:
 	if (f)
 		fclose(f);
@@ -231,8 +258,12 @@ static int cmd_stats(int argc, char **argv)
 			json = 1;
 		} else if (opt == 'w') {
 			watch = strtod(optarg, &end);
-			if (*end || watch < 0.1 || watch > 3600)
+			if (*end || end == optarg || !(watch >= 0.1 && watch <= 3600)) {
+				fprintf(stderr,
+					"shoalctl: --watch: must be 0.1 to 3600 seconds (got \"%s\")\n",
+					optarg);
 				return EXIT_USAGE;
+			}
 		} else {
 			return EXIT_USAGE;
 		}
@@ -269,11 +300,15 @@ static int cmd_reload(int argc, char **argv)
 	return argc == 1 ? run(json_pack("{s:s}", "cmd", "reload"), NULL) : EXIT_USAGE;
 }
 
-/* "ADDR:PORT/PROTO" -> {"address", "port", "protocol"}; NULL if malformed. */
+/*
+ * "ADDR:PORT/PROTO" -> {"address", "port", "protocol"}; NULL if it does not
+ * have that shape (an IPv6 ADDR in brackets, PORT in digits). shoald judges
+ * the values: the address, the port's range, the protocol.
+ */
 static json_t *vip_object(const char *spec)
 {
-	char buf[128], *slash, *colon, *addr = buf, *end;
-	long port;
+	char buf[128], *slash, *colon, *addr = buf, *port;
+	size_t n;
 
 	if (strlen(spec) >= sizeof(buf))
 		return NULL;
@@ -283,15 +318,19 @@ static json_t *vip_object(const char *spec)
 	if (!slash || !colon || colon > slash)
 		return NULL;
 	*slash = *colon = '\0';
-	port = strtol(colon + 1, &end, 10);
-	if (*end || end == colon + 1)
+	port = colon + 1;
+	n = strlen(port);
+	if (!n || n > 18 || strspn(port, "0123456789") != n)
 		return NULL;
-	if (*addr == '[' && addr[strlen(addr) - 1] == ']') {
-		addr[strlen(addr) - 1] = '\0';
+	n = strlen(addr);
+	if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
+		addr[n - 1] = '\0';
 		addr++;
+	} else if (strchr(addr, ':')) {
+		return NULL;
 	}
-	return json_pack("{s:s, s:I, s:s}", "address", addr, "port", (json_int_t)port, "protocol",
-			 slash + 1);
+	return json_pack("{s:s, s:I, s:s}", "address", addr, "port",
+			 (json_int_t)strtoll(port, NULL, 10), "protocol", slash + 1);
 }
 
 static int cmd_vip(int argc, char **argv)
@@ -309,7 +348,10 @@ static int cmd_vip(int argc, char **argv)
 		return EXIT_USAGE;
 	vip = vip_object(argv[2]);
 	if (!vip) {
-		fprintf(stderr, "shoalctl: vip \"%s\": expected ADDR:PORT/tcp|udp\n", argv[2]);
+		fprintf(stderr,
+			"shoalctl: vip: must be ADDR:PORT/tcp or ADDR:PORT/udp, an IPv6 ADDR in "
+			"brackets (got \"%s\")\n",
+			argv[2]);
 		return EXIT_USAGE;
 	}
 	flags = json_array();
@@ -334,15 +376,19 @@ usage:
 	return EXIT_USAGE;
 }
 
-/* A whole number for a flag or argument; -1 if not one. */
-static json_int_t number(const char *s)
+/* A whole number for the argument `what`; -1, with a message, if not one. */
+static json_int_t number(const char *what, const char *s)
 {
 	char *end;
 	long long v;
 
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	return errno || *end || end == s || v < 0 ? -1 : v;
+	if (errno || *end || end == s || strspn(s, "0123456789") != strlen(s)) {
+		fprintf(stderr, "shoalctl: %s: must be a whole number (got \"%s\")\n", what, s);
+		return -1;
+	}
+	return v;
 }
 
 static int cmd_real(int argc, char **argv)
@@ -363,11 +409,9 @@ static int cmd_real(int argc, char **argv)
 		return run(json_pack("{s:s, s:s, s:s, s:i}", "cmd", "real-weight", "vip", argv[2],
 				     "real", argv[3], "weight", 0), NULL);
 	if (argc == 5 && !strcmp(argv[1], "weight")) {
-		v = number(argv[4]);
-		if (v < 0) {
-			fprintf(stderr, "shoalctl: weight \"%s\": not a whole number\n", argv[4]);
+		v = number("weight", argv[4]);
+		if (v < 0)
 			return EXIT_USAGE;
-		}
 		return run(json_pack("{s:s, s:s, s:s, s:I}", "cmd", "real-weight", "vip", argv[2],
 				     "real", argv[3], "weight", v), NULL);
 	}
@@ -376,9 +420,10 @@ static int cmd_real(int argc, char **argv)
 	real = json_pack("{s:s}", "address", argv[3]);
 	optind = 4;
 	while ((opt = getopt_long(argc, argv, "w:i:", opts, NULL)) != -1) {
-		v = opt == 'w' || opt == 'i' ? number(optarg) : -1;
+		/* Anything else getopt has complained about already. */
+		v = opt == 'w' ? number("--weight", optarg) :
+		    opt == 'i' ? number("--server-id", optarg) : -1;
 		if (v < 0) {
-			fprintf(stderr, "shoalctl: real add: bad option or value\n");
 			json_decref(real);
 			return EXIT_USAGE;
 		}
@@ -405,6 +450,17 @@ int main(int argc, char **argv)
 	static char path[128];
 	int i = 1;
 
+	/* Arguments go into JSON text, which is UTF-8: refuse what would be lost on the way. */
+	for (int a = 1; a < argc; a++) {
+		json_t *s = json_string(argv[a]);
+
+		if (!s) {
+			fprintf(stderr, "shoalctl: argument %d: must be UTF-8 text (got \"%s\")\n", a,
+				argv[a]);
+			return EXIT_USAGE;
+		}
+		json_decref(s);
+	}
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);

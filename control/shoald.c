@@ -59,7 +59,7 @@ static int parse_args(int argc, char **argv, struct shoald_opts *o)
 	};
 	static char socket_path[128];
 	int opt, verbosity = SH_LOG_INFO;
-	char *end;
+	unsigned long n;
 
 	*o = (struct shoald_opts){ .backend = "xdp",
 				   .be = { .pin_root = "/sys/fs/bpf/shoal", .max_vips = 64 } };
@@ -74,19 +74,22 @@ static int parse_args(int argc, char **argv, struct shoald_opts *o)
 		case 'v': verbosity = SH_LOG_DEBUG; break;
 		case 'm':
 			if (strcmp(optarg, "native") && strcmp(optarg, "generic")) {
-				fprintf(stderr, "shoald: --xdp-mode: native or generic, not \"%s\"\n",
+				fprintf(stderr, "shoald: --xdp-mode: must be native or generic (got \"%s\")\n",
 					optarg);
 				return 2;
 			}
 			o->be.xdp_mode = strcmp(optarg, "native") ? SH_XDP_GENERIC : SH_XDP_NATIVE;
 			break;
 		case 'n':
-			o->be.max_vips = strtoul(optarg, &end, 10);
-			if (*end || !o->be.max_vips || o->be.max_vips > SH_MAX_VIPS) {
-				fprintf(stderr, "shoald: --max-vips: 1..%d, not \"%s\"\n", SH_MAX_VIPS,
-					optarg);
+			n = strspn(optarg, "0123456789") == strlen(optarg) && strlen(optarg) <= 3 ?
+				    strtoul(optarg, NULL, 10) :
+				    0;
+			if (!n || n > SH_MAX_VIPS) {
+				fprintf(stderr, "shoald: --max-vips: must be an integer 1..%d (got \"%s\")\n",
+					SH_MAX_VIPS, optarg);
 				return 2;
 			}
+			o->be.max_vips = (__u32)n;
 			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return 2;
@@ -98,7 +101,7 @@ static int parse_args(int argc, char **argv, struct shoald_opts *o)
 		return 2;
 	}
 	if (!backend_by_name(o->backend)) {
-		fprintf(stderr, "shoald: --backend: \"%s\" is not one of: xdp\n", o->backend);
+		fprintf(stderr, "shoald: --backend: must be xdp (got \"%s\")\n", o->backend);
 		return 2;
 	}
 	if (!o->socket) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * lb.json -> struct sh_config. The JSON is read with jansson, then every field
- * is checked; the first problem found (in file order) is reported as one line:
+ * is checked; the first problem found (objects top down, in each its keys,
+ * then its fields in schema order) is reported as one line:
  *
  *	<origin>: <json path>: <what is wrong> (got <offending value>)
  *
@@ -76,6 +77,10 @@ struct cfg_parse {
 	struct cfg_seen_real *seen;
 	struct cfg_seen_id *ids;
 	size_t n_seen;
+	/* sh_config_load_edit: the real the edit added, where it is, whether its address is new */
+	const json_t *edited;
+	__u32 ed_vi, ed_ri;
+	bool ed_seen, ed_new;
 };
 
 static const char *const cfg_root_keys[] = { "lb", "vips", NULL };
@@ -98,19 +103,35 @@ static const int cfg_flag_values[] = { SH_VIP_F_NO_SPORT, SH_VIP_F_NO_LRU, SH_VI
 
 /* ---- error reporting ---------------------------------------------------- */
 
-/* One-line JSON text of v, cut to CFG_VALUE_LEN (jansson escapes control characters). */
+/*
+ * One-line JSON text of v, cut to CFG_VALUE_LEN. jansson escapes every control
+ * character but DEL (0x7f), which is escaped here, so the line stays printable.
+ */
 static void cfg_render(const json_t *v, char *buf, size_t len)
 {
 	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+	char *e = s ? malloc(6 * strlen(s) + 1) : NULL;
+	size_t n = 0;
 
-	if (!s) {
+	if (!e) {
 		snprintf(buf, len, "?");
+		free(s);
 		return;
 	}
-	if (strlen(s) < len)
-		snprintf(buf, len, "%s", s);
+	for (const char *p = s; *p; p++) {
+		if (*p == 0x7f) {
+			memcpy(e + n, "\\u007f", 6);
+			n += 6;
+		} else {
+			e[n++] = *p;
+		}
+	}
+	e[n] = '\0';
+	if (n < len)
+		snprintf(buf, len, "%s", e);
 	else
-		snprintf(buf, len, "%.*s...", (int)(len - 4), s);
+		snprintf(buf, len, "%.*s...", (int)(len - 4), e);
+	free(e);
 	free(s);
 }
 
@@ -489,20 +510,27 @@ static struct cfg_seen_id *cfg_id_slot(struct cfg_parse *p, __u32 id)
 /*
  * Checks that need every real seen so far: a duplicate within the VIP, the
  * number of distinct addresses, and server_id <-> address being one to one.
+ * A conflict is reported at the later of the two reals, or at the edited one
+ * (sh_config_load_edit) when it is one of them: the rest of the config was
+ * valid before the edit.
  */
 static int cfg_check_real_global(struct cfg_parse *p, const char *obj, json_t *o, __u32 vi,
 				 __u32 ri, const struct sh_cfg_real *r)
 {
 	struct cfg_seen_real *e = cfg_seen_slot(p, &r->addr, r->family);
-	char buf[SH_ADDR_STRLEN];
+	char buf[SH_ADDR_STRLEN], ed_obj[CFG_PATH_LEN];
+	const struct cfg_seen_real *owner;
 	struct cfg_seen_id *id;
 
+	snprintf(ed_obj, sizeof(ed_obj), "vips[%u].reals[%u]", p->ed_vi, p->ed_ri);
 	if (e->family == SH_AF_NONE) {
 		if (p->n_seen == SH_MAX_REALS)
-			return cfg_fail(p, obj, "address", json_object_get(o, "address"),
+			return cfg_fail(p, p->ed_new ? ed_obj : obj, "address",
+					json_object_get(p->ed_new ? p->edited : o, "address"),
 					"more than %d distinct real addresses in the config",
 					SH_MAX_REALS);
 		p->n_seen++;
+		p->ed_new |= o == p->edited;
 		e->addr = r->addr;
 		e->family = r->family;
 	} else if (e->last_vip == vi) {
@@ -514,20 +542,26 @@ static int cfg_check_real_global(struct cfg_parse *p, const char *obj, json_t *o
 
 	if (!r->server_id || e->server_id == r->server_id)
 		return 0;
+	if (e->server_id && p->ed_seen && e->id_vip == p->ed_vi && e->id_real == p->ed_ri)
+		return cfg_fail(p, ed_obj, "server_id", json_object_get(p->edited, "server_id"),
+				"%s already has server_id %u at vips[%u].reals[%u]",
+				sh_addr_str(&e->addr, e->family, buf), r->server_id, vi, ri);
 	if (e->server_id)
 		return cfg_fail(p, obj, "server_id", json_object_get(o, "server_id"),
 				"%s already has server_id %u at vips[%u].reals[%u]",
 				sh_addr_str(&e->addr, e->family, buf), e->server_id, e->id_vip,
 				e->id_real);
 	id = cfg_id_slot(p, r->server_id);
-	if (id->id) {
-		const struct cfg_seen_real *owner = &p->seen[id->slot];
-
+	owner = id->id ? &p->seen[id->slot] : NULL;
+	if (owner && p->ed_seen && owner->id_vip == p->ed_vi && owner->id_real == p->ed_ri)
+		return cfg_fail(p, ed_obj, "server_id", json_object_get(p->edited, "server_id"),
+				"already used by %s at vips[%u].reals[%u]",
+				sh_addr_str(&r->addr, r->family, buf), vi, ri);
+	if (owner)
 		return cfg_fail(p, obj, "server_id", json_object_get(o, "server_id"),
 				"already used by %s at vips[%u].reals[%u]",
 				sh_addr_str(&owner->addr, owner->family, buf), owner->id_vip,
 				owner->id_real);
-	}
 	id->id = r->server_id;
 	id->slot = (__u32)(e - p->seen);
 	e->server_id = r->server_id;
@@ -547,6 +581,11 @@ static int cfg_parse_real(struct cfg_parse *p, __u32 vi, __u32 ri, json_t *o,
 	snprintf(obj, sizeof(obj), "vips[%u].reals[%u]", vi, ri);
 	if (!json_is_object(o))
 		return cfg_fail(p, obj, NULL, o, "must be an object");
+	if (o == p->edited) {
+		p->ed_seen = true;
+		p->ed_vi = vi;
+		p->ed_ri = ri;
+	}
 	rc = cfg_check_keys(p, obj, o, cfg_real_keys);
 	if (rc)
 		return rc;
@@ -748,8 +787,8 @@ static int cfg_parse_root(struct cfg_parse *p, json_t *root)
 }
 
 /* Validate a decoded document into *out (zeroed on failure). */
-static int cfg_load_json(json_t *root, const char *origin, struct sh_config *out, char *err,
-			 size_t err_len)
+static int cfg_load_json(json_t *root, const json_t *edited, const char *origin,
+			 struct sh_config *out, char *err, size_t err_len)
 {
 	struct sh_config cfg;
 	struct cfg_parse p = {
@@ -757,6 +796,7 @@ static int cfg_load_json(json_t *root, const char *origin, struct sh_config *out
 		.err = err,
 		.err_len = err_len,
 		.cfg = &cfg,
+		.edited = edited,
 	};
 	int rc;
 
@@ -785,9 +825,23 @@ static int cfg_syntax_error(const char *origin, const json_error_t *je, char *er
 			snprintf(err, err_len, "%s: out of memory", origin);
 		return -ENOMEM;
 	}
-	if (err && err_len)
+	if (err && err_len) {
+		/*
+		 * jansson quotes the input near the error as it is: a control
+		 * character, or a byte of a UTF-8 sequence it cut, would split the
+		 * one-line error or reach the operator's terminal. Each becomes '?'.
+		 */
+		char text[sizeof(je->text)];
+
+		for (size_t i = 0; i < sizeof(text); i++)
+			text[i] = je->text[i] && ((unsigned char)je->text[i] < 0x20 ||
+						  (unsigned char)je->text[i] >= 0x7f) ?
+					  '?' :
+					  je->text[i];
+		text[sizeof(text) - 1] = '\0';
 		snprintf(err, err_len, "%s: line %d, column %d: %s", origin, je->line, je->column,
-			 je->text);
+			 text);
+	}
 	return -EINVAL;
 }
 
@@ -813,7 +867,7 @@ int sh_config_load_string(const char *json, const char *origin, struct sh_config
 	root = json_loads(json, CFG_JSON_FLAGS, &je);
 	if (!root)
 		return cfg_syntax_error(origin, &je, err, err_len);
-	rc = cfg_load_json(root, origin, out, err, err_len);
+	rc = cfg_load_json(root, NULL, origin, out, err, err_len);
 	json_decref(root);
 	return rc;
 }
@@ -891,15 +945,21 @@ int sh_config_read_json(const char *path, json_t **root, char *err, size_t err_l
 	return *root ? 0 : cfg_syntax_error(path, &je, err, err_len);
 }
 
-int sh_config_load_json(json_t *root, const char *origin, struct sh_config *out, char *err,
-			size_t err_len)
+int sh_config_load_edit(json_t *root, const json_t *edited, const char *origin,
+			struct sh_config *out, char *err, size_t err_len)
 {
 	if (err && err_len)
 		err[0] = '\0';
 	if (!out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	return cfg_load_json(root, origin ? origin : "(config)", out, err, err_len);
+	return cfg_load_json(root, edited, origin ? origin : "(config)", out, err, err_len);
+}
+
+int sh_config_load_json(json_t *root, const char *origin, struct sh_config *out, char *err,
+			size_t err_len)
+{
+	return sh_config_load_edit(root, NULL, origin, out, err, err_len);
 }
 
 int sh_config_load_file(const char *path, struct sh_config *out, char *err, size_t err_len)
@@ -915,7 +975,7 @@ int sh_config_load_file(const char *path, struct sh_config *out, char *err, size
 	rc = sh_config_read_json(path, &root, err, err_len);
 	if (rc)
 		return rc;
-	rc = cfg_load_json(root, path, out, err, err_len);
+	rc = cfg_load_json(root, NULL, path, out, err, err_len);
 	json_decref(root);
 	return rc;
 }

@@ -69,6 +69,14 @@ struct json_t;
 int sh_config_read_json(const char *path, struct json_t **root, char *err, size_t err_len);
 int sh_config_load_json(struct json_t *root, const char *origin, struct sh_config *out,
 			char *err, size_t err_len);
+/*
+ * sh_config_load_json for an edit of a valid config that added the real
+ * object `edited` (in root): a conflict between that real and another one
+ * (a server_id, the distinct-address limit) is reported at the edited real,
+ * where the whole-file check would name whichever of the two comes later.
+ */
+int sh_config_load_edit(struct json_t *root, const struct json_t *edited, const char *origin,
+			struct sh_config *out, char *err, size_t err_len);
 
 /* Text forms used in errors, logs and the CLI. buf holds at least SH_ADDR_STRLEN. */
 #define SH_ADDR_STRLEN 46

@@ -144,7 +144,8 @@ static int maps_reuse(struct sh_backend *b, const struct sh_xdp_sizes *sz, char 
 		close(fd);
 		if (ret)
 			return ret;
-		if (!strcmp(name, "sh_rings") &&
+		/* bpf_map__reuse_fd() freed the old name: ask the map again. */
+		if (!strcmp(bpf_map__name(map), "sh_rings") &&
 		    pool_rings(info.max_entries, sz->ring_size) != sz->n_slots)
 			sh_log_info("%s: keeping the pinned ring pool, room for %u VIPs", b->ifname,
 				    pool_rings(info.max_entries, sz->ring_size) - 1);
