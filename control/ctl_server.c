@@ -69,15 +69,24 @@ static int client_flush(struct sh_ctl_server *s, struct client *cl)
 	return 0;
 }
 
-/* Queue a response (taken over) for the client; -1 when out of memory. */
+/*
+ * Queue a response (taken over) for the client; -1 to drop the client: out of
+ * memory, or it pipelines requests without reading the answers (each answer
+ * can be far larger than its request, so its memory is bounded here).
+ */
 static int client_queue(void *arg, json_t *resp)
 {
 	struct client *cl = arg;
 	char *text = json_dumps(resp, JSON_COMPACT);
 	size_t n = text ? strlen(text) : 0;
-	char *out = text ? realloc(cl->out, cl->out_len + n + 1) : NULL;
+	char *out = NULL;
 
 	json_decref(resp);
+	if (text && cl->out_len + n + 1 > SH_CTL_MAX_PENDING)
+		sh_log_warn("control: a client left %zu bytes of answers unread: closing the "
+			    "connection", cl->out_len);
+	else if (text)
+		out = realloc(cl->out, cl->out_len + n + 1);
 	if (!out) {
 		free(text);
 		return -1;

@@ -41,6 +41,7 @@ MAX_VIPS = 4         # shoald --max-vips here: room for the tests' VIPs, small e
 MAX_CLIENTS = 64     # control/ctl_server.h
 MAX_LINE = 65535     # bytes of a request before its newline (control/ctl_proto.h)
 IDLE_MS = 10000      # control/ctl_server.h
+MAX_PENDING = 16 << 20  # answers queued for a client that does not read (ctl_server.h)
 
 CONFIG = {
     "lb": {"ipv4_src": "198.18.0.10", "ipv6_src": "2001:db8::10",
@@ -399,6 +400,31 @@ sys.stdout.write(data.decode())
             pass
         c.close()
         self.assertIsNone(self.daemon.poll())
+        self.assertEqual(self.ctl("show").returncode, 0)
+
+    def test_socket_client_that_never_reads(self):
+        """Requests pipelined without reading a single answer: the daemon's memory for them is
+        bounded (MAX_PENDING); past it the client is dropped, and service goes on."""
+        def rss_kib():
+            with open(f"/proc/{self.daemon.pid}/status") as f:
+                return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+        answer = len(self.show_raw()) + 1
+        rss0 = rss_kib()
+        c = Conn(self.sock, timeout=10)
+        req, sent, dropped = b'{"cmd": "show"}\n' * 4096, 0, False
+        while sent < 4 * MAX_PENDING // answer * len(b'{"cmd": "show"}\n'):
+            try:
+                c.s.sendall(req)
+            except (BrokenPipeError, ConnectionResetError):
+                dropped = True
+                break
+            sent += len(req)
+        c.close()
+        grew = rss_kib() - rss0
+        print(f"\n  never-reading client: sent {sent} bytes of requests for {answer}-byte answers; "
+              f"dropped: {dropped}; shoald's memory grew {grew} KiB", file=sys.stderr)
+        self.assertTrue(dropped, "a client that never reads was served forever")
+        self.assertLess(grew, 2 * MAX_PENDING // 1024)
         self.assertEqual(self.ctl("show").returncode, 0)
 
     def test_socket_clients(self):
