@@ -12,7 +12,7 @@
 #define SH_CTL_MAX_CLIENTS 64
 #define SH_CTL_IDLE_MS 10000 /* a client that sends no complete request in this time is dropped */
 /* Answers queued for a client that does not read them; past this it is dropped. */
-#define SH_CTL_MAX_PENDING (16 << 20)
+#define SH_CTL_MAX_PENDING (4 << 20) /* a few times the largest show */
 
 struct sh_ctl_server;
 
