@@ -25,6 +25,18 @@
 #   client_ports LOW HIGH          the client's ephemeral port range (new flows per phase)
 #   dl_start NAME VIP PORT, dl_owner, dl_wait, dl_result   slow downloads of /big/blob
 #   check WHAT CMD..., ok, fail, finish                    test output and exit status
+# Faults (tests/e2e/test_fault_*.sh):
+#   topo_shoald_kill9              SIGKILL: no clean-up by shoald (stale socket left)
+#   topo_real_kill N               real N vanishes: its processes killed, its namespace
+#                                  deleted; topo_down removes what shoal-real pinned there
+#   topo_leftovers                 after topo_down: prints what of this run is left (none: "")
+#   topo_rss_one_cpu               every client packet through CPU 0 (see there why)
+#   reqloop_start NAME VIP [CT [PORT]], reqloop_stop NAME, reqloop_out NAME
+#                                  a request loop, one curl (a new connection) after
+#                                  another; lines "HTTP_CODE REAL CLIENT_PORT" as `requests`
+#   cap_start NAME NS IF TCPDUMP_ARGS..., cap_stop NAME, cap_file NAME, cap_dropped NAME
+#                                  a tcpdump capture in a namespace (lossless checked)
+#   pcap_flows FILE                one line a packet, tunnel taken off (pcap_flows.py)
 #
 # Everything lives in namespaces named after this shell's pid, with addresses from
 # 198.18.0.0/15 and 2001:db8::/32 only; pins under /sys/fs/bpf/<tag>. Every command
@@ -66,6 +78,8 @@ topo_init() {
 	T_SOCK=$T_WORK/shoald.sock
 	T_SHOALD_PID=
 	T_UP=0
+	T_GONE=() # reals removed by topo_real_kill
+	T_REAL_PINS=() T_REAL_STATE=() T_NGINX_PIDS=()
 	T_NCPU=$(nproc)
 	if ((T_NCPU > 16)); then T_NCPU=16; fi
 	T_NAMESPACES=(client router lb)
@@ -248,6 +262,17 @@ topo_reals_up() {
 	for ((n = 1; n <= T_NREALS; n++)); do
 		[[ -s $T_WORK/real$n/nginx.pid ]] || { echo "nginx did not start on real$n" >&2; return 1; }
 	done
+	# Where shoal-real keeps each real's state (pins, /run/shoal-real/netns-N): what
+	# topo_real_kill leaves behind and topo_leftovers checks.
+	local pins
+	for ((n = 1; n <= T_NREALS; n++)); do
+		pins=$(in_ns_t 10 "real$n" "$SHOAL_REAL" status --iface "$UPLINK" |
+			awk '$1 == "pins:" { print $2 }') || true
+		T_REAL_PINS[n]=$pins T_REAL_STATE[n]=
+		pins=${pins%/*}
+		[[ -z $pins ]] || T_REAL_STATE[n]=/run/shoal-real/${pins##*/}
+		T_NGINX_PIDS[n]=$(cat "$T_WORK/real$n/nginx.pid")
+	done
 }
 
 # topo_config FILE "ADDR PORT ENCAP realN:W ..." ...
@@ -328,11 +353,20 @@ topo_down() {
 	set +e
 	local n pid
 	[[ -n ${T_WORK:-} ]] || return 0
+	T_LAST_WORK=$T_WORK
 	topo_shoald_stop 2>/dev/null
 	dl_kill_all
+	reqloop_kill_all
+	cap_kill_all
 	if ((T_UP)); then
 		[[ -e /var/run/netns/$(ns_name lb) ]] &&
 			in_ns_t 30 lb "$SHOALD" --iface "$UPLINK" --pin-root "$T_PINS" --unload >/dev/null 2>&1
+		# A real whose namespace went (topo_real_kill) cannot be torn down: remove
+		# what shoal-real left for it, its pinned (detached) link and maps and its
+		# state directory.
+		for n in "${T_GONE[@]}"; do
+			topo_real_forget "$n"
+		done
 		for ((n = 1; n <= T_NREALS; n++)); do
 			pid=$(cat "$T_WORK/real$n/nginx.pid" 2>/dev/null)
 			[[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null
@@ -364,6 +398,185 @@ topo_start() {
 	topo_config "$T_CONFIG" "$@"
 	topo_shoald_start "$T_CONFIG"
 }
+
+# --- faults -----------------------------------------------------------------------
+
+# SIGKILL: shoald gets no chance to clean up (its control socket file stays). The
+# XDP program keeps forwarding from the pinned maps, as after SIGTERM.
+topo_shoald_kill9() {
+	local i
+	[[ -n $T_SHOALD_PID ]] || return 1
+	kill -KILL "$T_SHOALD_PID" 2>/dev/null || return 1
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$T_SHOALD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$T_SHOALD_PID" 2>/dev/null || true
+	T_SHOALD_PID=
+}
+
+# topo_real_kill N: real N disappears, as a machine that dies: every process in its
+# namespace is killed (SIGKILL: nginx), the namespace is deleted, and with it its
+# veth and the router's end of it. Nothing is torn down: shoal-real's pins and
+# state for that namespace stay behind, and topo_down removes them
+# (topo_real_forget). Returns once the router's eth-realN is gone.
+topo_real_kill() {
+	local n=$1 ns pids i
+	ns=$(ns_name "real$n")
+	T_GONE+=("$n")
+	rm -f "$T_WORK/real$n/nginx.pid" # killed here; topo_down must not signal a reused pid
+	pids=$(ip netns pids "$ns")
+	# shellcheck disable=SC2086 # one pid a word
+	[[ -z $pids ]] || kill -KILL $pids 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		[[ -z $(ip netns pids "$ns") ]] && break
+		sleep 0.1
+	done
+	ip netns del "$ns" || return 1
+	for ((i = 0; i < 100; i++)); do
+		ip -n "$(ns_name router)" link show dev "eth-real$n" >/dev/null 2>&1 || return 0
+		sleep 0.1
+	done
+	echo "real$n: the router's eth-real$n still exists 10 s after its namespace was deleted" >&2
+	return 1
+}
+
+# topo_real_forget N: removes what shoal-real left for a real whose namespace is gone
+# (its pinned link and maps, its /run/shoal-real state); only those two paths.
+topo_real_forget() {
+	local pins=${T_REAL_PINS[$1]:-} state=${T_REAL_STATE[$1]:-}
+	if [[ $pins == /sys/fs/bpf/shoal-real/netns-*/* && -d $pins ]]; then
+		rm -f "$pins"/*
+		rmdir "$pins" "${pins%/*}" 2>/dev/null || true
+	fi
+	[[ $state == /run/shoal-real/netns-* ]] && rm -rf "$state"
+	return 0
+}
+
+# topo_leftovers: after topo_down, one line for each thing of this run still there:
+# namespaces, shoald's pins, a real's shoal-real pins or state, an nginx, the files.
+topo_leftovers() {
+	local n x
+	for x in $(ip netns list | awk '{ print $1 }'); do
+		[[ $x == "$T_TAG"-* ]] && echo "namespace $x"
+	done
+	[[ -e $T_PINS ]] && echo "shoald pins $T_PINS"
+	for n in "${!T_REAL_PINS[@]}"; do
+		x=${T_REAL_PINS[n]}
+		[[ -n $x && -e ${x%/*} ]] && echo "real$n: shoal-real pins ${x%/*}"
+		x=${T_REAL_STATE[n]}
+		[[ -n $x && -e $x ]] && echo "real$n: shoal-real state $x"
+	done
+	for n in "${!T_NGINX_PIDS[@]}"; do
+		grep -qs "$T_TAG" "/proc/${T_NGINX_PIDS[n]}/cmdline" && echo "real$n: nginx pid ${T_NGINX_PIDS[n]}"
+	done
+	[[ -n ${T_LAST_WORK:-} && -e $T_LAST_WORK ]] && echo "files $T_LAST_WORK"
+	return 0
+}
+
+# topo_rss_one_cpu: the router hands every client packet to CPU 0 (RPS), so the LB
+# processes them all on CPU 0 (XPS), one conntrack. For tests that change the ring
+# under established flows and count on conntrack for every one of their packets:
+# with RPS over all CPUs, a few packets a run (1 to 5 of ~17 000 in 20 s of
+# downloads and 3000 connections on 2 CPUs, seen as conntrack misses that are not
+# SYNs) still reach the LB on another CPU than their flow's, whose conntrack does
+# not know the flow; after a ring change the ring may send such a packet to
+# another real, which resets the connection. With one CPU: no such miss.
+topo_rss_one_cpu() {
+	in_ns_sys router sh -c "echo 1 > /sys/class/net/eth-client/queues/rx-0/rps_cpus"
+}
+
+# --- request loops and captures ---------------------------------------------------
+
+# reqloop_start NAME VIP [CONNECT_TIMEOUT [FIRST_PORT]]: requests to VIP in the
+# background, one curl after another (a new connection each, Connection: close),
+# until reqloop_stop NAME. One line per request in reqloop_out NAME, as `requests`
+# prints them: "HTTP_CODE REAL CLIENT_PORT" (REAL "-" when nothing came back).
+# A failed connection's client port is known only with FIRST_PORT: the requests
+# then use FIRST_PORT, FIRST_PORT + 1, ... (keep it out of the ephemeral range);
+# without it, a connection that failed shows port 0. (Not curl --parallel: curl
+# 7.88 starts a queued transfer's connect timeout when it is queued, and fails it
+# unsent, "Failed to resolve host ... after 0 ms", once others time out.)
+declare -A LOOP_PID=()
+reqloop_start() {
+	local name=$1 vip=$2 ct=${3:-3} port0=${4:-} f=$T_WORK/loop/$1
+	mkdir -p "$T_WORK/loop"
+	rm -f "$f.stop"
+	: >>"$f.out"
+	(
+		trap - EXIT
+		u=$(url "$vip")
+		p=$port0 lp=()
+		while [[ ! -e $f.stop ]]; do
+			[[ -z $port0 ]] || lp=(--local-port "$p")
+			r=$(timeout $((ct + 5)) nsenter --net="$(ns_path client)" curl -s -o /dev/null "${lp[@]}" \
+				-H 'Connection: close' --connect-timeout "$ct" --max-time $((ct + 2)) \
+				-w '%{http_code} %{local_port} %header{x-real}\n' "$u" 2>/dev/null) || true
+			read -r code port real <<<"$r"
+			[[ -z $port0 ]] || port=$p
+			echo "${code:-000} ${real:--} ${port:-0}" >>"$f.out"
+			[[ -z $port0 ]] || p=$((p + 1))
+		done
+	) &
+	LOOP_PID[$name]=$!
+}
+reqloop_out() { echo "$T_WORK/loop/$1.out"; }
+# reqloop_stop NAME: asks the loop to stop after its current request, waits for it.
+reqloop_stop() {
+	local pid=${LOOP_PID[$1]:-} i
+	[[ -n $pid ]] || return 0
+	touch "$T_WORK/loop/$1.stop"
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset "LOOP_PID[$1]"
+}
+reqloop_kill_all() {
+	local n
+	for n in "${!LOOP_PID[@]}"; do
+		touch "$T_WORK/loop/$n.stop"
+		kill "${LOOP_PID[$n]}" 2>/dev/null
+	done
+}
+
+# cap_start NAME NS IF TCPDUMP_ARGS...: tcpdump on IF in namespace NS, writing
+# cap_file NAME; returns once it listens. cap_stop NAME ends it (SIGINT) and
+# waits; cap_dropped NAME is then the number of packets the kernel dropped for it.
+declare -A CAP_PIDS=()
+cap_start() {
+	local name=$1 ns=$2 ifn=$3 f=$T_WORK/cap/$1 i
+	shift 3
+	mkdir -p "$T_WORK/cap"
+	timeout 300 nsenter --net="$(ns_path "$ns")" tcpdump -i "$ifn" -n -U -B 8192 \
+		-w "$f.pcap" "$@" 2>"$f.err" &
+	CAP_PIDS[$name]=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -qs "listening on" "$f.err" && return 0
+		sleep 0.1
+	done
+	echo "tcpdump $name did not start: $(cat "$f.err")" >&2
+	return 1
+}
+cap_stop() {
+	local pid=${CAP_PIDS[$1]:-}
+	[[ -n $pid ]] || return 0
+	kill -INT "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset "CAP_PIDS[$1]"
+}
+cap_file() { echo "$T_WORK/cap/$1.pcap"; }
+cap_dropped() { awk '/dropped by kernel/ { print $1 }' "$T_WORK/cap/$1.err"; }
+cap_kill_all() {
+	local n
+	for n in "${!CAP_PIDS[@]}"; do kill -INT "${CAP_PIDS[$n]}" 2>/dev/null; done
+}
+# pcap_flows FILE: one line per IP packet of an Ethernet pcap:
+# "OUTER_DST SRC SPORT DST DPORT TCP_FLAGS", the tunnel taken off (IPIP, IP6IP6,
+# 4in6, 6in4, GUE to port 6080); OUTER_DST "-" for a packet not in a tunnel.
+pcap_flows() { /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/pcap_flows.py" "$@"; }
 
 # --- checks -----------------------------------------------------------------------
 T_FAILS=0
