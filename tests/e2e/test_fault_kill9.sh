@@ -27,9 +27,6 @@
 # A capture of what the LB tunnels to the reals shows every packet of every
 # download going to the real that started it, and conntrack serving every packet
 # but the SYNs (its misses = the SYNs tunnelled), through the kill and the restart.
-# The client's traffic goes through one CPU of the LB (topo_rss_one_cpu): the ring
-# changes under the downloads, and the topology keeps every packet of a flow on the
-# CPU whose conntrack knows it only that way.
 #
 #   bash tests/e2e/test_fault_kill9.sh BUILD_DIR
 #
@@ -46,10 +43,6 @@ trap topo_down EXIT
 trap 'exit 143' TERM INT
 
 topo_start "$VIP4_IPIP 80 ipip real1:1 real2:1" "$VIP6_GUE 80 gue real1:1 real2:1"
-# The ring changes under the downloads: every one of their packets must find its
-# conntrack entry, which the topology's stand-in for RSS guarantees on one CPU only
-# (topology.sh, topo_rss_one_cpu).
-topo_rss_one_cpu
 ctl show
 TEST_VIPS=("$VIP4_IPIP" "$VIP6_GUE")
 broken=0

@@ -237,15 +237,7 @@ check "loop on $B: requests made, zero failures" \
 	[ "$(field sent "$tb")" -gt 0 -a "$(field answered "$tb")" -eq "$(field sent "$tb")" ]
 broken=$(($(field sent "$tb") - $(field answered "$tb")))
 for n in $(printf '%s\n' "${!OWNER[@]}" | sort); do
-	dl_wait "$n" 60 || true
-	r=$(dl_result "$n")
-	echo "     download $n from $B (started on ${OWNER[$n]}): $r"
-	if [[ $r == "rc=0 code=200 bytes=$((BLOB_MB << 20)) sha=ok real=${OWNER[$n]}" ]]; then
-		ok "download $n from $B across the removal: complete and intact"
-	else
-		fail "download $n from $B across the removal: complete and intact"
-		broken=$((broken + 1))
-	fi
+	dl_intact "$n" "${OWNER[$n]}" "from $B, across the removal" || broken=$((broken + 1))
 done
 
 # --- the whole test ---------------------------------------------------------------------------------

@@ -152,15 +152,7 @@ check "real1 is gone from shoalctl show" \
 
 # --- every download complete and intact, from the real that started it ------------------------
 for n in $(printf '%s\n' "${!OWNER[@]}" | sort); do
-	dl_wait "$n" 60 || true
-	r=$(dl_result "$n")
-	echo "     download $n (${VIP_OF[$n]}, started on ${OWNER[$n]}): $r"
-	if [[ $r == "rc=0 code=200 bytes=$((BLOB_MB << 20)) sha=ok real=${OWNER[$n]}" ]]; then
-		ok "download $n complete and intact"
-	else
-		fail "download $n complete and intact"
-		broken=$((broken + 1))
-	fi
+	dl_intact "$n" "${OWNER[$n]}" "from ${VIP_OF[$n]}" || broken=$((broken + 1))
 done
 s=$(stats_json)
 echo "     downloads: ${#OWNER[@]}; connections broken: $broken;" \

@@ -94,15 +94,7 @@ for vip in "$VIP4_IPIP" "$VIP6_GUE"; do
 done
 broken=$total_err
 for n in $(printf '%s\n' "${!DL_PID[@]}" | sort); do
-	dl_wait "$n" 60 || true
-	r=$(dl_result "$n")
-	echo "     download $n: $r"
-	if [[ $r == "rc=0 code=200 bytes=$((BLOB_MB << 20)) sha=ok real="* ]]; then
-		ok "download $n across both restarts: complete and intact"
-	else
-		fail "download $n across both restarts: complete and intact"
-		broken=$((broken + 1))
-	fi
+	dl_intact "$n" "" "across both restarts" || broken=$((broken + 1))
 done
 s=$(stats_json)
 drops=$(($(counter "$s" rx) - $(counter "$s" tx) - $(counter "$s" pass)))

@@ -23,14 +23,13 @@
 #   topo_start VIP...              all of the above in one (topo_up ... topo_shoald_start)
 #   requests VIP N [PAR] | tally   N requests, a new connection each; answers by real
 #   client_ports LOW HIGH          the client's ephemeral port range (new flows per phase)
-#   dl_start NAME VIP PORT, dl_owner, dl_wait, dl_result   slow downloads of /big/blob
+#   dl_start NAME VIP PORT, dl_owner, dl_wait, dl_result, dl_intact   slow downloads of /big/blob
 #   check WHAT CMD..., ok, fail, finish                    test output and exit status
 # Faults (tests/e2e/test_fault_*.sh):
 #   topo_shoald_kill9              SIGKILL: no clean-up by shoald (stale socket left)
 #   topo_real_kill N               real N vanishes: its processes killed, its namespace
 #                                  deleted; topo_down removes what shoal-real pinned there
 #   topo_leftovers                 after topo_down: prints what of this run is left (none: "")
-#   topo_rss_one_cpu               every client packet through CPU 0 (see there why)
 #   reqloop_start NAME VIP [CT [PORT]], reqloop_stop NAME, reqloop_out NAME
 #                                  a request loop, one curl (a new connection) after
 #                                  another; lines "HTTP_CODE REAL CLIENT_PORT" as `requests`
@@ -194,6 +193,14 @@ topo_up() {
 		'char _license[] __attribute__((section("license"), used)) = "GPL";' >"$T_WORK/pass.c"
 	clang -O2 -target bpf -c "$T_WORK/pass.c" -o "$T_WORK/pass.o"
 	ip -n "$(ns_name router)" link set dev eth-lb xdpdrv obj "$T_WORK/pass.o" sec xdp
+	# And on the client link, for two reasons. An skb that crosses a veth keeps the
+	# hash its sender's socket gave it (sk_txhash, random, and redrawn by TCP now and
+	# then), and RPS below would steer by that: a few packets of a flow would reach
+	# the LB on another CPU than the rest, whose conntrack does not know them. A
+	# frame that went through XDP is a new skb, hashed by its addresses and ports as
+	# a NIC's RSS does. And shoal-flood (tests/tools) sends with XDP_TX from the
+	# client, which a veth takes only when its peer runs XDP.
+	ip -n "$(ns_name router)" link set dev eth-client xdpdrv obj "$T_WORK/pass.o" sec xdp
 	# RSS. The XDP program's conntrack is per CPU, as on a real NIC whose RSS
 	# keeps each flow on one queue and one CPU. veth has no RSS, so the router
 	# stands in for it: RPS spreads client flows over the CPUs by their hash, and
@@ -474,18 +481,6 @@ topo_leftovers() {
 	return 0
 }
 
-# topo_rss_one_cpu: the router hands every client packet to CPU 0 (RPS), so the LB
-# processes them all on CPU 0 (XPS), one conntrack. For tests that change the ring
-# under established flows and count on conntrack for every one of their packets:
-# with RPS over all CPUs, a few packets a run (1 to 5 of ~17 000 in 20 s of
-# downloads and 3000 connections on 2 CPUs, seen as conntrack misses that are not
-# SYNs) still reach the LB on another CPU than their flow's, whose conntrack does
-# not know the flow; after a ring change the ring may send such a packet to
-# another real, which resets the connection. With one CPU: no such miss.
-topo_rss_one_cpu() {
-	in_ns_sys router sh -c "echo 1 > /sys/class/net/eth-client/queues/rx-0/rps_cpus"
-}
-
 # --- request loops and captures ---------------------------------------------------
 
 # reqloop_start NAME VIP [CONNECT_TIMEOUT [FIRST_PORT]]: requests to VIP in the
@@ -617,9 +612,12 @@ requests() {
 	done >"$cfg"
 	local p=()
 	((par > 1)) && p=(--parallel --parallel-max "$par")
-	in_ns_t $((30 + count / 10)) client curl -s --no-progress-meter -K "$cfg" "${p[@]}" \
+	# curl exits non-zero when a transfer fails: that is a line "000 ...", not an
+	# error of this function (which, under set -e and pipefail, would end the test
+	# without a word).
+	{ in_ns_t $((30 + count / 10)) client curl -s --no-progress-meter -K "$cfg" "${p[@]}" \
 		-H 'Connection: close' --connect-timeout 3 --max-time 5 \
-		-w '%{http_code} %{local_port} %header{x-real}\n' 2>/dev/null |
+		-w '%{http_code} %{local_port} %header{x-real}\n' 2>/dev/null || true; } |
 		awk -v n="$count" '{ print $1, ($3 == "" ? "-" : $3), $2 }
 			END { for (i = NR; i < n; i++) print "000 - 0" }' # curl cut short: not answered
 	rm -f "$cfg"
@@ -677,17 +675,30 @@ dl_result() {
 	echo "rc=$(cat "$f.rc" 2>/dev/null || echo none) code=${code:-000} bytes=${bytes:-0} sha=$sha" \
 		"real=$(awk 'tolower($1) == "x-real:" { print $2 }' "$f.hdr" 2>/dev/null | tr -d '\r')"
 }
+# dl_intact NAME [OWNER [WHAT]]: waits for download NAME, prints its result, and
+# checks it completed byte for byte (from real OWNER, if given); 1 when it did not.
+dl_intact() {
+	local r
+	dl_wait "$1" 60 || true
+	r=$(dl_result "$1")
+	echo "     download $1${3:+ $3}${2:+ (started on $2)}: $r"
+	# shellcheck disable=SC2053 # an empty OWNER matches any real
+	if [[ $r == "rc=0 code=200 bytes=$((BLOB_MB << 20)) sha=ok real="${2:-*} ]]; then
+		ok "download $1 complete and intact"
+	else
+		fail "download $1 complete and intact"
+		return 1
+	fi
+}
 dl_kill_all() {
 	local n
 	for n in "${!DL_PID[@]}"; do kill "${DL_PID[$n]}" 2>/dev/null; done
 }
 
-# client_ports LOW HIGH: the client's ephemeral port range. The LB remembers a flow
-# by its addresses and ports, so a new connection that happens to reuse the client
-# port of an earlier one to the same VIP is, to the LB, that earlier flow, and goes
-# to the real conntrack remembers for it, even a drained one. The kernel advances
-# through the range (2 to 16 ports a connection) and reuses a port only after going
-# round it: a fresh range for each phase of a test keeps its connections new.
+# client_ports LOW HIGH: the client's ephemeral port range. The kernel advances
+# through it (2 to 16 ports a connection) and reuses a port only after going round:
+# a fresh range for each phase of a test keeps each phase's connections its own
+# (a reused port is still a new flow to the LB: a SYN never reads conntrack).
 client_ports() { sysctls client "net.ipv4.ip_local_port_range=$1 $2"; }
 
 # tally: reads "CODE REAL" lines; prints "sent=N answered=N real1=N ..." (answered = 200s)
