@@ -159,7 +159,7 @@ int main(int argc, char **argv)
 	if (o.unload) {
 		rc = backend_by_name(o.backend)->unload(&o.be, err, sizeof(err));
 		if (rc)
-			sh_log_warn("%s", err);
+			sh_log_error("%s", err);
 		else
 			sh_log_info("%s: stopped forwarding and removed its pinned state", o.be.ifname);
 		return rc ? 1 : 0;
@@ -171,16 +171,16 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sigfd < 0) {
-		sh_log_warn("signalfd: %s", strerror(errno));
+		sh_log_error("signalfd: %s", strerror(errno));
 		return 1;
 	}
 	if (sh_ctl_server_open(o.socket, &srv, err, sizeof(err))) {
-		sh_log_warn("%s", err);
+		sh_log_error("%s", err);
 		return 1;
 	}
 	rc = sh_ctl_start(&c, backend_by_name(o.backend), &o.be, o.config, err, sizeof(err));
 	if (rc) {
-		sh_log_warn("%s", err);
+		sh_log_error("%s", err);
 		sh_ctl_server_close(srv);
 		return 1;
 	}
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 		    o.be.ifname, o.backend, c.cfg.n_vips, o.config, o.socket);
 	rc = serve(&c, srv, sigfd);
 	if (rc)
-		sh_log_warn("event loop: %s", strerror(-rc));
+		sh_log_error("event loop: %s", strerror(-rc));
 	sh_ctl_server_close(srv);
 	sh_ctl_stop(&c, 1);
 	return rc ? 1 : 0;

@@ -15,7 +15,7 @@ void sh_log_set_level(enum sh_log_level level)
 
 void sh_log(enum sh_log_level level, const char *fmt, ...)
 {
-	static const char *const names[] = { "warn", "info", "debug" };
+	static const char *const names[] = { "error", "warn", "info", "debug" };
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;

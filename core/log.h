@@ -4,9 +4,10 @@
 #define SHOAL_LOG_H
 
 enum sh_log_level {
-	SH_LOG_WARN = 0,
-	SH_LOG_INFO = 1,
-	SH_LOG_DEBUG = 2,
+	SH_LOG_ERROR = 0, /* the program stops because of it */
+	SH_LOG_WARN = 1,
+	SH_LOG_INFO = 2,
+	SH_LOG_DEBUG = 3,
 };
 
 /* Messages above this level are dropped; -v raises it. */
@@ -15,6 +16,7 @@ void sh_log_set_level(enum sh_log_level level);
 void sh_log_route_libbpf(void);
 
 void sh_log(enum sh_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define sh_log_error(...) sh_log(SH_LOG_ERROR, __VA_ARGS__)
 #define sh_log_warn(...) sh_log(SH_LOG_WARN, __VA_ARGS__)
 #define sh_log_info(...) sh_log(SH_LOG_INFO, __VA_ARGS__)
 #define sh_log_debug(...) sh_log(SH_LOG_DEBUG, __VA_ARGS__)
