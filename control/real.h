@@ -55,6 +55,11 @@ int sh_real_bpffs(bool may_mount);
 int sh_real_bpf_attach(const struct sh_real_opts *o, int ifindex, const struct sh_real_paths *p);
 /* Detaches the program and removes the pins; *found tells if there was a link. */
 int sh_real_bpf_detach(const struct sh_real_paths *p, bool *found);
+/*
+ * 1 if the link pinned at path is attached to a device, 0 if its device went
+ * away (its namespace was deleted, say), -errno if it cannot be told.
+ */
+int sh_real_bpf_link_attached(const char *path);
 /* Prints what is attached, the maps and the counters; -ENOENT if nothing is attached. */
 int sh_real_bpf_status(const char *iface, const struct sh_real_paths *p);
 

@@ -221,6 +221,21 @@ out:
 	return err;
 }
 
+int sh_real_bpf_link_attached(const char *path)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
+	close(fd);
+	return err ? err : info.xdp.ifindex != 0;
+}
+
 int sh_real_bpf_detach(const struct sh_real_paths *p, bool *found)
 {
 	static const char *const names[] = { "sh_dtun", "sh_dcfg", "sh_dstats" };

@@ -41,6 +41,7 @@ enum sh_real_opt_bits {
 	SH_OPT_TUNNEL = 1 << 1,
 	SH_OPT_GUE = 1 << 2,
 	SH_OPT_MODE = 1 << 3,
+	SH_OPT_IFACE = 1 << 4,
 };
 
 static int sh_real_verbose;
@@ -91,22 +92,45 @@ static unsigned long long sh_real_netns_cookie(void)
 	return cookie;
 }
 
-static void sh_real_paths_init(struct sh_real_paths *p, const char *iface)
+/* "" in the host's network namespace, else "/netns-<cookie>". */
+static void sh_real_scope(char *scope, size_t size)
 {
 	unsigned long netns = sh_real_foreign_ns("net");
 	unsigned long long cookie = netns ? sh_real_netns_cookie() : 0;
-	char scope[40] = "";
 
+	scope[0] = '\0';
 	if (cookie)
-		snprintf(scope, sizeof(scope), "/netns-%llu", cookie);
+		snprintf(scope, size, "/netns-%llu", cookie);
 	else if (netns)
-		snprintf(scope, sizeof(scope), "/netns-ino%lu", netns);
-	snprintf(p->pin_root, sizeof(p->pin_root), SH_REAL_PIN_ROOT "%s", scope);
-	snprintf(p->pin_dir, sizeof(p->pin_dir), "%s/%s", p->pin_root, iface);
-	snprintf(p->link, sizeof(p->link), "%s/link", p->pin_dir);
-	snprintf(p->state_dir, sizeof(p->state_dir), SH_REAL_STATE_DIR "%s", scope);
-	snprintf(p->if_state, sizeof(p->if_state), "%s/if-%s.state", p->state_dir, iface);
-	snprintf(p->host_state, sizeof(p->host_state), "%s/host.state", p->state_dir);
+		snprintf(scope, size, "/netns-ino%lu", netns);
+}
+
+/* The paths of iface's pins and state in scope (sh_real_scope()); -ENAMETOOLONG if cut. */
+static int sh_real_paths_in(struct sh_real_paths *p, const char *scope, const char *iface)
+{
+	bool cut = false;
+
+	cut |= snprintf(p->pin_root, sizeof(p->pin_root), SH_REAL_PIN_ROOT "%s", scope) >=
+	       (int)sizeof(p->pin_root);
+	cut |= snprintf(p->pin_dir, sizeof(p->pin_dir), "%s/%s", p->pin_root, iface) >=
+	       (int)sizeof(p->pin_dir);
+	cut |= snprintf(p->link, sizeof(p->link), "%s/link", p->pin_dir) >= (int)sizeof(p->link);
+	cut |= snprintf(p->state_dir, sizeof(p->state_dir), SH_REAL_STATE_DIR "%s", scope) >=
+	       (int)sizeof(p->state_dir);
+	cut |= snprintf(p->if_state, sizeof(p->if_state), "%s/if-%s.state", p->state_dir,
+			iface) >= (int)sizeof(p->if_state);
+	cut |= snprintf(p->host_state, sizeof(p->host_state), "%s/host.state", p->state_dir) >=
+	       (int)sizeof(p->host_state);
+	return cut ? -ENAMETOOLONG : 0;
+}
+
+/* Interface names are checked (IF_NAMESIZE) and scopes are short: the paths fit. */
+static void sh_real_paths_init(struct sh_real_paths *p, const char *iface)
+{
+	char scope[40];
+
+	sh_real_scope(scope, sizeof(scope));
+	sh_real_paths_in(p, scope, iface);
 }
 
 /* Serializes shoal-real runs: the host-wide sysctls and VIPs are shared by all interfaces. */
@@ -436,6 +460,89 @@ out:
 	return err;
 }
 
+#define SH_REAL_MAX_PRUNE_IFS 64
+
+/*
+ * The interfaces pinned under a namespace's directory (scope "/netns-N"), into
+ * names; -1 when one of them is still attached to a device (the namespace
+ * lives) or cannot be told, or when there are more than max.
+ */
+static int sh_real_gone_ifaces(const char *scope, char names[][IF_NAMESIZE], int max)
+{
+	struct dirent *de;
+	char dir[96], link[sizeof(dir) + sizeof(de->d_name) + 8];
+	int n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), SH_REAL_PIN_ROOT "%s", scope);
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while (n >= 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s/link", dir, de->d_name);
+		if (n == max || strlen(de->d_name) >= IF_NAMESIZE || sh_real_bpf_link_attached(link))
+			n = -1;
+		else
+			snprintf(names[n++], IF_NAMESIZE, "%s", de->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * prune: the pins and state of network namespaces deleted before their
+ * teardown. Their decap links are attached to no device any more (the
+ * devices went with the namespace); a namespace with a link still attached,
+ * or one that cannot be told, is left alone. Cookies are never reused, so a
+ * directory never names a live namespace other than the one that made it.
+ */
+static int sh_real_prune(const struct sh_real_opts *o)
+{
+	char own[40], scope[40], names[SH_REAL_MAX_PRUNE_IFS][IF_NAMESIZE];
+	struct sh_real_paths p;
+	struct dirent *de;
+	int n, i, err = 0;
+	bool found;
+	DIR *d;
+
+	(void)o;
+	sh_real_scope(own, sizeof(own));
+	d = opendir(SH_REAL_PIN_ROOT);
+	if (!d && errno != ENOENT)
+		sh_real_err("%s: %s", SH_REAL_PIN_ROOT, strerror(errno));
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (strncmp(de->d_name, "netns-", 6) || len + 2 > sizeof(scope))
+			continue;
+		scope[0] = '/';
+		memcpy(scope + 1, de->d_name, len + 1);
+		if (!strcmp(scope, own))
+			continue;
+		n = sh_real_gone_ifaces(scope, names, SH_REAL_MAX_PRUNE_IFS);
+		for (i = 0; i < n; i++) {
+			if (sh_real_paths_in(&p, scope, names[i]) || sh_real_bpf_detach(&p, &found) ||
+			    (unlink(p.if_state) && errno != ENOENT))
+				err = -EIO;
+		}
+		if (n < 0)
+			continue;
+		if (sh_real_paths_in(&p, scope, ""))
+			continue;
+		rmdir(p.pin_root); /* if no interface was pinned at all */
+		if (unlink(p.host_state) && errno != ENOENT)
+			err = -EIO;
+		sh_real_rmdirs(p.state_dir, SH_REAL_STATE_DIR "/");
+		printf("pruned %s: %d interface(s), its namespace is gone\n", de->d_name, n);
+	}
+	closedir(d);
+	return err;
+}
+
 static const struct sh_real_cmd {
 	const char *name;
 	int (*run)(const struct sh_real_opts *o);
@@ -443,12 +550,15 @@ static const struct sh_real_cmd {
 	unsigned int required;
 	const char *usage;
 } sh_real_cmds[] = {
-	{ "setup", sh_real_setup, SH_OPT_VIP | SH_OPT_TUNNEL | SH_OPT_GUE | SH_OPT_MODE,
-	  SH_OPT_VIP | SH_OPT_TUNNEL,
+	{ "setup", sh_real_setup, SH_OPT_IFACE | SH_OPT_VIP | SH_OPT_TUNNEL | SH_OPT_GUE | SH_OPT_MODE,
+	  SH_OPT_IFACE | SH_OPT_VIP | SH_OPT_TUNNEL,
 	  "setup --iface IF --vip ADDR [--vip ADDR ...] --tunnel-addr ADDR [--tunnel-addr ...]\n"
 	  "                 [--gue-port N (default 6080, 0: off)] [--xdp-mode native|generic]" },
-	{ "teardown", sh_real_teardown, SH_OPT_VIP, 0, "teardown --iface IF [--vip ADDR ...]" },
-	{ "status", sh_real_status, 0, 0, "status --iface IF" },
+	{ "teardown", sh_real_teardown, SH_OPT_IFACE | SH_OPT_VIP, SH_OPT_IFACE,
+	  "teardown --iface IF [--vip ADDR ...]" },
+	{ "status", sh_real_status, SH_OPT_IFACE, SH_OPT_IFACE, "status --iface IF" },
+	{ "prune", sh_real_prune, 0, 0,
+	  "prune          (state left by network namespaces deleted before their teardown)" },
 };
 #define SH_REAL_N_CMDS (int)(sizeof(sh_real_cmds) / sizeof(sh_real_cmds[0]))
 
@@ -499,12 +609,13 @@ static int sh_real_parse(int argc, char **argv, const struct sh_real_cmd *cmd,
 	o->gue_port = SH_DECAP_GUE_PORT;
 	while ((c = getopt_long(argc, argv, "i:vh", longopts, NULL)) != -1) {
 		unsigned int bit = c == 'V' ? SH_OPT_VIP : c == 'T' ? SH_OPT_TUNNEL :
-				   c == 'G' ? SH_OPT_GUE : c == 'M' ? SH_OPT_MODE : 0;
+				   c == 'G' ? SH_OPT_GUE : c == 'M' ? SH_OPT_MODE :
+				   c == 'i' ? SH_OPT_IFACE : 0;
 
 		if (bit && !(cmd->allowed & bit)) {
 			sh_real_err("%s: takes no --%s", cmd->name,
 				    c == 'V' ? "vip" : c == 'T' ? "tunnel-addr" :
-				    c == 'G' ? "gue-port" : "xdp-mode");
+				    c == 'G' ? "gue-port" : c == 'M' ? "xdp-mode" : "iface");
 			return -EINVAL;
 		}
 		seen |= bit;
@@ -557,7 +668,7 @@ static int sh_real_parse(int argc, char **argv, const struct sh_real_cmd *cmd,
 		sh_real_err("%s: unexpected argument '%s'", cmd->name, argv[optind]);
 		return -EINVAL;
 	}
-	if (!o->iface) {
+	if ((cmd->required & SH_OPT_IFACE) && !o->iface) {
 		sh_real_err("%s: --iface is required", cmd->name);
 		return -EINVAL;
 	}
@@ -587,7 +698,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], sh_real_cmds[i].name))
 			cmd = &sh_real_cmds[i];
 	if (!cmd) {
-		sh_real_err("'%s': not a command (setup, teardown, status)", argv[1]);
+		sh_real_err("'%s': not a command (setup, teardown, status, prune)", argv[1]);
 		sh_real_usage(stderr);
 		return 2;
 	}

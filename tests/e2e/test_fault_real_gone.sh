@@ -89,6 +89,18 @@ s_kill=$(stats_json)
 check "real$GONE vanishes: processes killed, namespace deleted, its link gone" topo_real_kill "$GONE"
 K0=$(loops_lines)
 check "shoald is still running" shoald_up
+# What shoal-real kept for the vanished real (a detached link, maps, saved sysctls)
+# can only be removed from outside its namespace: shoal-real prune, from the host,
+# takes it and nothing of the living reals.
+pruned=$(timeout 30 "$SHOAL_REAL" prune) || true
+echo "     shoal-real prune, from the host: ${pruned:-nothing}"
+check "shoal-real prune removed real$GONE's pins and state" \
+	[ -n "${T_REAL_PINS[$GONE]}" -a ! -e "${T_REAL_PINS[$GONE]%/*}" -a ! -e "${T_REAL_STATE[$GONE]}" ]
+decap_attached() { in_ns_t 10 "real$1" "$SHOAL_REAL" status --iface "$UPLINK" >/dev/null; }
+for ((n = 1; n <= T_NREALS; n++)); do
+	[[ $n == "$GONE" ]] && continue
+	check "... and left real$n's decap attached" decap_attached "$n"
+done
 # AFTER more requests, done after real3 went; the control socket meanwhile
 for ((i = 0; i < 900 && $(loops_lines) < K0 + AFTER / 2; i++)); do sleep 0.1; done
 s_mid=$(stats_json) || true

@@ -368,12 +368,9 @@ topo_down() {
 	if ((T_UP)); then
 		[[ -e /var/run/netns/$(ns_name lb) ]] &&
 			in_ns_t 30 lb "$SHOALD" --iface "$UPLINK" --pin-root "$T_PINS" --unload >/dev/null 2>&1
-		# A real whose namespace went (topo_real_kill) cannot be torn down: remove
-		# what shoal-real left for it, its pinned (detached) link and maps and its
-		# state directory.
-		for n in "${T_GONE[@]}"; do
-			topo_real_forget "$n"
-		done
+		# A real whose namespace went (topo_real_kill) cannot be torn down: what
+		# shoal-real left for it goes with shoal-real prune (from the host).
+		((${#T_GONE[@]} == 0)) || timeout 30 "$SHOAL_REAL" prune >/dev/null 2>&1
 		for ((n = 1; n <= T_NREALS; n++)); do
 			pid=$(cat "$T_WORK/real$n/nginx.pid" 2>/dev/null)
 			[[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null
@@ -425,8 +422,8 @@ topo_shoald_kill9() {
 # topo_real_kill N: real N disappears, as a machine that dies: every process in its
 # namespace is killed (SIGKILL: nginx), the namespace is deleted, and with it its
 # veth and the router's end of it. Nothing is torn down: shoal-real's pins and
-# state for that namespace stay behind, and topo_down removes them
-# (topo_real_forget). Returns once the router's eth-realN is gone.
+# state for that namespace stay behind until `shoal-real prune` (topo_down runs
+# it). Returns once the router's eth-realN is gone.
 topo_real_kill() {
 	local n=$1 ns pids i
 	ns=$(ns_name "real$n")
@@ -446,18 +443,6 @@ topo_real_kill() {
 	done
 	echo "real$n: the router's eth-real$n still exists 10 s after its namespace was deleted" >&2
 	return 1
-}
-
-# topo_real_forget N: removes what shoal-real left for a real whose namespace is gone
-# (its pinned link and maps, its /run/shoal-real state); only those two paths.
-topo_real_forget() {
-	local pins=${T_REAL_PINS[$1]:-} state=${T_REAL_STATE[$1]:-}
-	if [[ $pins == /sys/fs/bpf/shoal-real/netns-*/* && -d $pins ]]; then
-		rm -f "$pins"/*
-		rmdir "$pins" "${pins%/*}" 2>/dev/null || true
-	fi
-	[[ $state == /run/shoal-real/netns-* ]] && rm -rf "$state"
-	return 0
 }
 
 # topo_leftovers: after topo_down, one line for each thing of this run still there:
