@@ -479,13 +479,15 @@ static int sh_real_gone_ifaces(const char *scope, char names[][IF_NAMESIZE], int
 	if (!d)
 		return -1;
 	while (n >= 0 && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(link, sizeof(link), "%s/%s/link", dir, de->d_name);
-		if (n == max || strlen(de->d_name) >= IF_NAMESIZE || sh_real_bpf_link_attached(link))
+		if (n == max || len >= IF_NAMESIZE || sh_real_bpf_link_attached(link))
 			n = -1;
 		else
-			snprintf(names[n++], IF_NAMESIZE, "%s", de->d_name);
+			memcpy(names[n++], de->d_name, len + 1);
 	}
 	closedir(d);
 	return n;
