@@ -48,7 +48,7 @@ void sh_tables_sid_insert(struct sh_tables *t, __u32 server_id, __u32 real)
 	t->sids[i].real = real;
 }
 
-static struct sh_vip_key vip_key(const struct sh_cfg_vip *v, __u16 port, __u8 proto)
+struct sh_vip_key sh_tables_vip_key(const struct sh_cfg_vip *v, __u16 port, __u8 proto)
 {
 	struct sh_vip_key k;
 
@@ -75,7 +75,7 @@ static int assign_vip_ids(struct sh_tables *t, const struct sh_config *cfg,
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < cfg->n_vips; i++) {
 			const struct sh_cfg_vip *v = &cfg->vips[i];
-			struct sh_vip_key k = vip_key(v, v->port, v->proto);
+			struct sh_vip_key k = sh_tables_vip_key(v, v->port, v->proto);
 			__u32 id = SH_REAL_NONE;
 
 			for (__u32 j = 0; pass == 0 && j < t->n_vip_ids; j++)
@@ -135,12 +135,12 @@ static void add_aliases(struct sh_tables *t, const struct sh_config *cfg)
 		val.encap = v->encap;
 		if (first_same_addr == i) {
 			/* Also routes IPv6 fragments that do not name their protocol. */
-			k = vip_key(v, 0, 0);
+			k = sh_tables_vip_key(v, 0, 0);
 			val.flags = v->flags | SH_VIP_F_ADDR_ONLY;
 			sh_tables_vip_insert(t, &k, &val);
 		}
 		if (!has_port0 && lowest_port == i) {
-			k = vip_key(v, 0, v->proto);
+			k = sh_tables_vip_key(v, 0, v->proto);
 			val.flags = v->flags | SH_VIP_F_FRAG_ONLY;
 			sh_tables_vip_insert(t, &k, &val);
 		}
@@ -272,7 +272,7 @@ int sh_tables_build(const struct sh_config *cfg, const struct sh_tables *prev,
 		__u32 id = t->vip_id[i];
 		struct sh_vip val = { .vip_id = id, .ring_id = id, .flags = v->flags,
 				      .encap = v->encap };
-		struct sh_vip_key k = vip_key(v, v->port, v->proto);
+		struct sh_vip_key k = sh_tables_vip_key(v, v->port, v->proto);
 
 		ret = build_ring(t, v, &t->rings[(size_t)id * cfg->lb.ring_size]);
 		if (ret) {

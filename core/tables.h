@@ -64,6 +64,9 @@ __u32 sh_tables_lookup_size(size_t n);
 void sh_tables_vip_insert(struct sh_tables *t, const struct sh_vip_key *k, const struct sh_vip *v);
 void sh_tables_sid_insert(struct sh_tables *t, __u32 server_id, __u32 real);
 
+/* The lookup key of VIP v's address with port (host order) and protocol. */
+struct sh_vip_key sh_tables_vip_key(const struct sh_cfg_vip *v, __u16 port, __u8 proto);
+
 /* The index of the real with this address, or SH_REAL_NONE. */
 __u32 sh_tables_real_find(const struct sh_tables *t, const struct sh_addr *addr, __u8 family);
 

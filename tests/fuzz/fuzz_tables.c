@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
 
@@ -10,18 +9,6 @@
 static int addr_is(const struct sh_addr *a, __u8 fa, const struct sh_addr *b, __u8 fb)
 {
 	return fa == fb && !memcmp(a, b, sizeof(*a));
-}
-
-static struct sh_vip_key key_of(const struct sh_cfg_vip *v, __u16 port, __u8 proto)
-{
-	struct sh_vip_key k;
-
-	memset(&k, 0, sizeof(k));
-	k.addr = v->addr;
-	k.family = v->family;
-	k.port = htons(port);
-	k.proto = proto;
-	return k;
 }
 
 int fz_tables_affordable(const struct sh_config *cfg)
@@ -146,7 +133,7 @@ void fz_check_config(const struct sh_config *cfg)
 static void check_vip_entries(const struct sh_config *cfg, const struct sh_tables *t, size_t i)
 {
 	const struct sh_cfg_vip *v = &cfg->vips[i];
-	struct sh_vip_key k = key_of(v, v->port, v->proto);
+	struct sh_vip_key k = sh_tables_vip_key(v, v->port, v->proto);
 	const struct sh_vip *e = sh_tables_vip_find(t, &k);
 	__u32 id = t->vip_id[i];
 	size_t lowest = i, port0 = SIZE_MAX;
@@ -163,7 +150,7 @@ static void check_vip_entries(const struct sh_config *cfg, const struct sh_table
 		  "vips[%zu]: entry (id %u ring %u flags %#x encap %u)", i, e->vip_id, e->ring_id,
 		  e->flags, e->encap);
 
-	k = key_of(v, 0, 0);
+	k = sh_tables_vip_key(v, 0, 0);
 	e = sh_tables_vip_find(t, &k);
 	FZ_ASSERT(e && (e->flags & SH_VIP_F_ADDR_ONLY), "vips[%zu]: no address-only entry", i);
 
@@ -178,7 +165,7 @@ static void check_vip_entries(const struct sh_config *cfg, const struct sh_table
 		if (o->port < cfg->vips[lowest].port)
 			lowest = j;
 	}
-	k = key_of(v, 0, v->proto);
+	k = sh_tables_vip_key(v, 0, v->proto);
 	e = sh_tables_vip_find(t, &k);
 	FZ_ASSERT(e, "vips[%zu]: no fragment route", i);
 	if (port0 != SIZE_MAX)
@@ -282,7 +269,7 @@ void fz_check_stable(const struct sh_config *cfg, const struct sh_tables *t,
 	}
 	for (size_t i = 0; i < cfg->n_vips; i++) {
 		const struct sh_cfg_vip *v = &cfg->vips[i];
-		struct sh_vip_key k = key_of(v, v->port, v->proto);
+		struct sh_vip_key k = sh_tables_vip_key(v, v->port, v->proto);
 
 		for (__u32 id = 0; id < prev->n_vip_ids; id++)
 			if (prev->vip_id_used[id] && sh_tables_vip_key_eq(&prev->vip_id_key[id], &k))
