@@ -34,6 +34,17 @@ struct nl_msg {
 	char attrs[64];
 };
 
+/* An empty generic-netlink request to family, command cmd. */
+static void nl_begin(struct nl_msg *m, __u16 family, __u8 cmd)
+{
+	memset(m, 0, sizeof(*m));
+	m->nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	m->nh.nlmsg_type = family;
+	m->nh.nlmsg_flags = NLM_F_REQUEST;
+	m->g.cmd = cmd;
+	m->g.version = 1;
+}
+
 static void nl_put(struct nl_msg *m, __u16 type, const void *data, __u16 len)
 {
 	struct nlattr *a = (struct nlattr *)((char *)m + NLMSG_ALIGN(m->nh.nlmsg_len));
@@ -98,12 +109,7 @@ int sh_xdp_features(int ifindex, __u64 *features)
 		ret = -errno;
 		goto out;
 	}
-	memset(&m, 0, sizeof(m));
-	m.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	m.nh.nlmsg_type = GENL_ID_CTRL;
-	m.nh.nlmsg_flags = NLM_F_REQUEST;
-	m.g.cmd = CTRL_CMD_GETFAMILY;
-	m.g.version = 1;
+	nl_begin(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
 	nl_put(&m, CTRL_ATTR_FAMILY_NAME, "netdev", sizeof("netdev"));
 	ret = nl_ask(fd, &m, buf, CTRL_ATTR_FAMILY_ID, &attr, &len);
 	if (ret)
@@ -113,12 +119,7 @@ int sh_xdp_features(int ifindex, __u64 *features)
 		goto out;
 	}
 	memcpy(&family, attr, sizeof(family));
-	memset(&m, 0, sizeof(m));
-	m.nh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	m.nh.nlmsg_type = family;
-	m.nh.nlmsg_flags = NLM_F_REQUEST;
-	m.g.cmd = SH_NETDEV_CMD_DEV_GET;
-	m.g.version = 1;
+	nl_begin(&m, family, SH_NETDEV_CMD_DEV_GET);
 	nl_put(&m, SH_NETDEV_A_DEV_IFINDEX, &idx, sizeof(idx));
 	ret = nl_ask(fd, &m, buf, SH_NETDEV_A_DEV_XDP_FEATURES, &attr, &len);
 	if (!ret && len >= sizeof(*features))
