@@ -377,9 +377,11 @@ static int go_live(struct sh_backend *b, char *err, size_t err_len)
 	if (fd < 0) {
 		LIBBPF_OPTS(bpf_xdp_query_opts, q);
 		char drv[32];
+		int mtu;
 
 		ret = -errno;
 		sh_xdp_driver_name(b->ifname, drv, sizeof(drv));
+		mtu = sh_xdp_mtu(b->ifname);
 		if ((ret == -EBUSY || ret == -EEXIST) && !bpf_xdp_query(b->ifindex, 0, &q) &&
 		    q.prog_id)
 			snprintf(err, err_len,
@@ -387,14 +389,13 @@ static int go_live(struct sh_backend *b, char *err, size_t err_len)
 				 "(ip link set dev %s xdp off)",
 				 b->ifname, q.prog_id, b->ifname);
 		else if (b->mode == SH_XDP_NATIVE &&
-			 (ret == -ERANGE || sh_xdp_mtu(b->ifname) > SH_XDP_VETH_MAX_MTU))
+			 (ret == -ERANGE || mtu > SH_XDP_VETH_MAX_MTU))
 			snprintf(err, err_len,
 				 "%s (driver %s): attaching native XDP: %s: an MTU too large for "
 				 "shoal's XDP program, which takes one page per frame (no "
 				 "multi-buffer): at most %d on veth, where the peer's MTU counts too "
 				 "(%s's is %d); lower it, or use --xdp-mode generic",
-				 b->ifname, drv, strerror(-ret), SH_XDP_VETH_MAX_MTU, b->ifname,
-				 sh_xdp_mtu(b->ifname));
+				 b->ifname, drv, strerror(-ret), SH_XDP_VETH_MAX_MTU, b->ifname, mtu);
 		else if (b->mode == SH_XDP_NATIVE && (ret == -EOPNOTSUPP || ret == -EINVAL))
 			snprintf(err, err_len,
 				 "%s (driver %s): attaching native XDP: %s; the driver may lack "
