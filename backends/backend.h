@@ -23,6 +23,13 @@ enum sh_xdp_mode {
 	SH_XDP_GENERIC = 1,
 };
 
+/* AF_XDP sockets: zero-copy or copy. */
+enum sh_xsk_copy_mode {
+	SH_XSK_AUTO = 0,  /* zero-copy where the driver offers it, else copy */
+	SH_XSK_COPY,      /* --copy */
+	SH_XSK_ZEROCOPY,  /* --zero-copy: fail rather than copy */
+};
+
 struct sh_backend_opts {
 	const char *ifname;      /* the interface to forward on */
 	enum sh_xdp_mode xdp_mode;
@@ -30,6 +37,17 @@ struct sh_backend_opts {
 	__u32 max_vips;          /* rings reserved for this many VIPs (the rest of memory is sized by the config) */
 	__u32 ring_size;         /* from the config at start; fixed while running */
 	__u32 conntrack_size;    /* from the config at start; fixed while running */
+	/* AF_XDP */
+	__u32 queues;            /* workers on receive queues 0..queues-1; 0: every queue */
+	enum sh_xsk_copy_mode copy_mode;
+	bool busy_poll;
+	const char *state_dir;   /* conntrack kept across restarts in <state_dir>/<ifname>.state */
+};
+
+/* What `shoalctl show` says of the dataplane. */
+struct sh_backend_info {
+	__u32 queues;  /* receive queues served */
+	char mode[256]; /* e.g. "native XDP", "copy mode: driver veth does not offer zero-copy" */
 };
 
 /* Counters summed over CPUs or workers. */
@@ -60,6 +78,7 @@ struct sh_backend_ops {
 	int (*apply)(struct sh_backend *b, const struct sh_tables *t, const struct sh_tables *prev,
 		     char *err, size_t err_len);
 	int (*read_stats)(struct sh_backend *b, struct sh_stats *out);
+	void (*describe)(struct sh_backend *b, struct sh_backend_info *out);
 	/* Stop. keep_forwarding: leave the dataplane running on its own (XDP: pinned). */
 	void (*stop)(struct sh_backend *b, bool keep_forwarding);
 	/* Remove a dataplane an earlier run left forwarding on opts->ifname (XDP: its pins). */
@@ -67,5 +86,6 @@ struct sh_backend_ops {
 };
 
 extern const struct sh_backend_ops sh_backend_xdp;
+extern const struct sh_backend_ops sh_backend_afxdp;
 
 #endif /* SHOAL_BACKEND_H */

@@ -437,6 +437,16 @@ int sh_ctl_real_weight(struct sh_ctl *c, const char *vip, const char *real, json
 	return edit_apply(c, copy, NULL, "real-weight", err, err_len);
 }
 
+json_t *sh_ctl_backend(struct sh_ctl *c)
+{
+	struct sh_backend_info info = { 0 };
+
+	if (c->ops->describe)
+		c->ops->describe(c->be, &info);
+	return json_pack("{s:s, s:i, s:s}", "name", c->ops->name, "queues", (int)info.queues,
+			 "mode", info.mode);
+}
+
 json_t *sh_ctl_stats(struct sh_ctl *c, char *err, size_t err_len)
 {
 	struct sh_stats *s = calloc(1, sizeof(*s));

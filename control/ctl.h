@@ -62,6 +62,8 @@ int sh_ctl_real_del(struct sh_ctl *c, const char *vip, const char *real, char *e
 int sh_ctl_real_weight(struct sh_ctl *c, const char *vip, const char *real, json_int_t weight,
 		       char *err, size_t err_len);
 
+/* Which dataplane runs, on how many queues, in which mode: {"name", "queues", "mode"}. */
+json_t *sh_ctl_backend(struct sh_ctl *c);
 /* Counters per VIP and per real, with the config's names, as JSON. NULL on failure. */
 json_t *sh_ctl_stats(struct sh_ctl *c, char *err, size_t err_len);
 

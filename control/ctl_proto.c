@@ -149,7 +149,8 @@ json_t *sh_ctl_handle(struct sh_ctl *c, const char *line, size_t len)
 	if (!cmd) {
 		resp = fail(err);
 	} else if (!strcmp(cmd->name, "show")) {
-		resp = json_pack("{s:b, s:O}", "ok", 1, "config", c->cfg_json);
+		resp = json_pack("{s:b, s:O, s:o}", "ok", 1, "config", c->cfg_json, "backend",
+				 sh_ctl_backend(c));
 	} else if (!strcmp(cmd->name, "stats")) {
 		json_t *s = sh_ctl_stats(c, err, sizeof(err));
 

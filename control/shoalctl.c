@@ -25,7 +25,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: shoalctl [--iface IF | --socket PATH] COMMAND\n"
-		"  show                                VIPs and their reals\n"
+		"  show                                the backend, the VIPs and their reals\n"
 		"  config                              the running config, as JSON\n"
 		"  stats [--json] [--watch SECONDS]    counters per VIP and real (--watch: live)\n"
 		"  reload                              re-read the config file (as SIGHUP)\n"
@@ -147,7 +147,7 @@ static int run(json_t *req, json_t **out)
 
 static int cmd_show(int argc, char **argv)
 {
-	json_t *resp, *vip, *real;
+	json_t *resp, *vip, *real, *be;
 	size_t i, j;
 	int rc;
 
@@ -157,6 +157,10 @@ static int cmd_show(int argc, char **argv)
 	rc = run(json_pack("{s:s}", "cmd", "show"), &resp);
 	if (rc)
 		return rc;
+	be = json_object_get(resp, "backend");
+	printf("backend %s  queues %lld  mode %s\n", json_string_value(json_object_get(be, "name")),
+	       json_integer_value(json_object_get(be, "queues")),
+	       json_string_value(json_object_get(be, "mode")));
 	json_array_foreach(json_object_get(json_object_get(resp, "config"), "vips"), i, vip) {
 		json_t *flags = json_object_get(vip, "flags");
 		char *flag_text = flags && json_array_size(flags) ? json_dumps(flags, 0) : NULL;

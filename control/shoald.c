@@ -5,8 +5,9 @@
  * config is refused whole and the running one stays), and on SIGTERM/SIGINT
  * exits leaving the dataplane forwarding (XDP: pinned) for the next shoald.
  *
- *   shoald --config lb.json --iface IF [--backend xdp] [--xdp-mode native|generic]
+ *   shoald --config lb.json --iface IF [--backend xdp|afxdp] [--xdp-mode native|generic]
  *          [--socket PATH] [--pin-root DIR] [--max-vips N] [--unload] [-v]
+ *          AF_XDP: [--queues N] [--zero-copy|--copy] [--busy-poll] [--state-dir DIR]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,17 +34,23 @@ struct shoald_opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: shoald --config lb.json --iface IF [--backend xdp] [--xdp-mode native|generic]\n"
+		"usage: shoald --config lb.json --iface IF [--backend xdp|afxdp] [--xdp-mode native|generic]\n"
 		"              [--socket PATH] [--pin-root DIR] [--max-vips N] [-v]\n"
-		"       shoald --iface IF --unload      stop forwarding on IF and remove its pinned state\n"
+		"   AF_XDP:    [--queues N] [--zero-copy|--copy] [--busy-poll] [--state-dir DIR]\n"
+		"       shoald --iface IF [--backend B] --unload   remove what a run left on IF\n"
+		"                                                (XDP: its pins; AF_XDP: steering, state)\n"
 		"Defaults: --backend xdp, --xdp-mode native, --socket /run/shoal/IF.sock,\n"
-		"          --pin-root /sys/fs/bpf/shoal, --max-vips 64.\n");
+		"          --pin-root /sys/fs/bpf/shoal, --max-vips 64; AF_XDP: a worker on every\n"
+		"          receive queue, zero-copy where the driver offers it, --state-dir\n"
+		"          /run/shoal/afxdp.\n");
 }
 
 static const struct sh_backend_ops *backend_by_name(const char *name)
 {
 	if (!strcmp(name, "xdp"))
 		return &sh_backend_xdp;
+	if (!strcmp(name, "afxdp"))
+		return &sh_backend_afxdp;
 	return NULL;
 }
 
@@ -55,6 +62,9 @@ static int parse_args(int argc, char **argv, struct shoald_opts *o)
 		{ "socket", required_argument, NULL, 's' },   { "pin-root", required_argument, NULL, 'p' },
 		{ "max-vips", required_argument, NULL, 'n' }, { "unload", no_argument, NULL, 'u' },
 		{ "verbose", no_argument, NULL, 'v' },        { "help", no_argument, NULL, 'h' },
+		{ "queues", required_argument, NULL, 'q' },   { "zero-copy", no_argument, NULL, 'Z' },
+		{ "copy", no_argument, NULL, 'C' },           { "busy-poll", no_argument, NULL, 'B' },
+		{ "state-dir", required_argument, NULL, 'S' },
 		{ 0 }
 	};
 	static char socket_path[128];
@@ -63,7 +73,7 @@ static int parse_args(int argc, char **argv, struct shoald_opts *o)
 
 	*o = (struct shoald_opts){ .backend = "xdp",
 				   .be = { .pin_root = "/sys/fs/bpf/shoal", .max_vips = 64 } };
-	while ((opt = getopt_long(argc, argv, "c:i:b:m:s:p:n:uvh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:i:b:m:s:p:n:uvhq:ZCBS:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': o->config = optarg; break;
 		case 'i': o->be.ifname = optarg; break;
@@ -71,6 +81,27 @@ static int parse_args(int argc, char **argv, struct shoald_opts *o)
 		case 's': o->socket = optarg; break;
 		case 'p': o->be.pin_root = optarg; break;
 		case 'u': o->unload = 1; break;
+		case 'S': o->be.state_dir = optarg; break;
+		case 'B': o->be.busy_poll = true; break;
+		case 'Z':
+		case 'C':
+			if (o->be.copy_mode) {
+				fprintf(stderr, "shoald: --zero-copy and --copy: one or the other\n");
+				return 2;
+			}
+			o->be.copy_mode = opt == 'Z' ? SH_XSK_ZEROCOPY : SH_XSK_COPY;
+			break;
+		case 'q':
+			n = strspn(optarg, "0123456789") == strlen(optarg) && strlen(optarg) <= 3 ?
+				    strtoul(optarg, NULL, 10) :
+				    0;
+			if (!n) {
+				fprintf(stderr, "shoald: --queues: must be a positive integer (got \"%s\")\n",
+					optarg);
+				return 2;
+			}
+			o->be.queues = (__u32)n;
+			break;
 		case 'v': verbosity = SH_LOG_DEBUG; break;
 		case 'm':
 			if (strcmp(optarg, "native") && strcmp(optarg, "generic")) {
@@ -101,7 +132,13 @@ static int parse_args(int argc, char **argv, struct shoald_opts *o)
 		return 2;
 	}
 	if (!backend_by_name(o->backend)) {
-		fprintf(stderr, "shoald: --backend: must be xdp (got \"%s\")\n", o->backend);
+		fprintf(stderr, "shoald: --backend: must be xdp or afxdp (got \"%s\")\n", o->backend);
+		return 2;
+	}
+	if (strcmp(o->backend, "afxdp") &&
+	    (o->be.queues || o->be.copy_mode || o->be.busy_poll || o->be.state_dir)) {
+		fprintf(stderr, "shoald: --queues, --zero-copy, --copy, --busy-poll and --state-dir "
+				"are for --backend afxdp (got --backend %s)\n", o->backend);
 		return 2;
 	}
 	if (!o->socket) {
@@ -132,7 +169,8 @@ static int serve(struct sh_ctl *c, struct sh_ctl_server *srv, int sigfd)
 		if (read(sigfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo != SIGHUP) {
-			sh_log_info("signal %d: exiting; the dataplane keeps forwarding", si.ssi_signo);
+			sh_log_info("signal %d: exiting%s", si.ssi_signo,
+				    c->ops == &sh_backend_xdp ? "; the dataplane keeps forwarding" : "");
 			close(ep);
 			return 0;
 		}
@@ -161,7 +199,7 @@ int main(int argc, char **argv)
 		if (rc)
 			sh_log_error("%s", err);
 		else
-			sh_log_info("%s: stopped forwarding and removed its pinned state", o.be.ifname);
+			sh_log_info("%s: removed what the %s backend left", o.be.ifname, o.backend);
 		return rc ? 1 : 0;
 	}
 	sigemptyset(&mask);

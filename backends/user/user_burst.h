@@ -11,7 +11,7 @@
 #include "tables.h"
 #include "worker.h"
 
-#define SH_BURST_MAX 32
+#define SH_BURST_MAX 64
 
 struct sh_pkt;
 

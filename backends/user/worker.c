@@ -8,18 +8,25 @@
 
 #define SH_HUGE_PAGE (2u << 20)
 
+__u32 sh_worker_ct_buckets(__u32 conntrack_size)
+{
+	__u32 buckets = 1;
+
+	while (buckets * SH_CT_WAYS < conntrack_size)
+		buckets <<= 1;
+	return buckets;
+}
+
 int sh_worker_create(__u32 conntrack_size, struct sh_worker **out)
 {
 	struct sh_worker *w = aligned_alloc(64, sizeof(*w));
-	__u32 buckets = 1;
+	__u32 buckets = sh_worker_ct_buckets(conntrack_size);
 	size_t bytes, align;
 
 	*out = NULL;
 	if (!w)
 		return -ENOMEM;
 	memset(w, 0, sizeof(*w));
-	while (buckets * SH_CT_WAYS < conntrack_size)
-		buckets <<= 1;
 	bytes = (size_t)buckets * sizeof(*w->ct);
 	/*
 	 * A flow's bucket is a random access: with 4 KiB pages a large table

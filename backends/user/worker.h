@@ -20,6 +20,9 @@ struct sh_worker {
 	struct sh_counter real_ctr[SH_MAX_REALS];
 } __attribute__((aligned(64)));
 
+/* Conntrack buckets (a power of two) that hold conntrack_size flows. */
+__u32 sh_worker_ct_buckets(__u32 conntrack_size);
+
 /* A worker remembering up to conntrack_size flows. 0 or -ENOMEM. */
 int sh_worker_create(__u32 conntrack_size, struct sh_worker **out);
 void sh_worker_free(struct sh_worker *w);

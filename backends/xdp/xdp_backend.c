@@ -533,12 +533,23 @@ static int xdp_unload(const struct sh_backend_opts *opts, char *err, size_t err_
 	return pins_remove(dir, err, err_len);
 }
 
+static void xdp_describe(struct sh_backend *b, struct sh_backend_info *out)
+{
+	int queues = sh_xdp_rx_queues(b->ifname);
+
+	/* The program runs on every queue, on whichever CPU takes its interrupt. */
+	out->queues = queues > 0 ? (__u32)queues : 1;
+	snprintf(out->mode, sizeof(out->mode), "%s XDP, per-CPU conntrack, pins in %.200s",
+		 mode_name(b->mode), b->dir);
+}
+
 const struct sh_backend_ops sh_backend_xdp = {
 	.name = "xdp",
 	.probe = xdp_probe,
 	.start = xdp_start,
 	.apply = xdp_apply,
 	.read_stats = xdp_read_stats,
+	.describe = xdp_describe,
 	.stop = xdp_stop,
 	.unload = xdp_unload,
 };

@@ -146,21 +146,44 @@ int sh_xdp_mtu(const char *ifname)
 	return ret;
 }
 
+/* An ethtool request on ifname; 0 or -errno. */
+static int ethtool_ioctl(const char *ifname, void *cmd)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = cmd;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 void sh_xdp_driver_name(const char *ifname, char *buf, size_t len)
 {
 	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	snprintf(buf, len, "unknown");
-	if (fd < 0)
-		return;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&info;
-	if (!ioctl(fd, SIOCETHTOOL, &ifr))
+	if (ethtool_ioctl(ifname, &info))
+		snprintf(buf, len, "unknown");
+	else
 		snprintf(buf, len, "%s", info.driver);
-	close(fd);
+}
+
+int sh_xdp_rx_queues(const char *ifname)
+{
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+	int ret = ethtool_ioctl(ifname, &ch);
+
+	if (ret == -EOPNOTSUPP)
+		return 1; /* no channels to set: a single-queue device */
+	if (ret)
+		return ret;
+	/* Receive queues are rx-only channels plus combined ones. */
+	return (int)(ch.rx_count + ch.combined_count) ? (int)(ch.rx_count + ch.combined_count) : 1;
 }
 
 int sh_xdp_probe_native(const char *ifname, bool generic, char *why, size_t why_len)

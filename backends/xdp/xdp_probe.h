@@ -9,6 +9,8 @@
 
 /* NETDEV_XDP_ACT_BASIC: XDP_PASS, XDP_DROP and XDP_TX in the driver. */
 #define SH_XDP_ACT_BASIC 1ull
+/* NETDEV_XDP_ACT_XSK_ZEROCOPY: AF_XDP sockets bound in zero-copy mode. */
+#define SH_XDP_ACT_XSK_ZEROCOPY (1ull << 3)
 
 /* The device's XDP feature bits from the kernel (netdev genetlink family). 0 or -errno. */
 int sh_xdp_features(int ifindex, __u64 *features);
@@ -25,6 +27,9 @@ int sh_xdp_mtu(const char *ifname);
 
 /* The driver's name (ethtool), or "unknown". */
 void sh_xdp_driver_name(const char *ifname, char *buf, size_t len);
+
+/* The interface's receive queues (ethtool channels), or -errno. */
+int sh_xdp_rx_queues(const char *ifname);
 
 /* 0 when XDP can run on ifname natively (or generic is asked for); why says it in words. */
 int sh_xdp_probe_native(const char *ifname, bool generic, char *why, size_t why_len);

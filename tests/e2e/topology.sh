@@ -15,8 +15,9 @@
 #   topo_up                        namespaces, links, routes, XDP on the router's LB side
 #   topo_reals_up                  shoal-real setup and nginx on every real
 #   topo_config FILE VIP...        writes an lb.json (VIP = "ADDR PORT ENCAP real1:W ...")
-#   topo_shoald_start FILE         shoald on the LB (native XDP), waits for its socket
-#   topo_shoald_stop               SIGTERM: the XDP program keeps forwarding
+#   topo_shoald_start FILE [ARGS]  shoald on the LB ($SHOAL_BACKEND), waits for its socket
+#   topo_shoald_stop               SIGTERM (XDP: the program keeps forwarding; AF_XDP:
+#                                  forwarding stops until the next start)
 #   ctl ARGS...                    shoalctl against this run's shoald
 #   in_ns NAME CMD...              a command in namespace NAME (client, router, lb, realN)
 #   topo_down                      undoes everything (safe to call twice)
@@ -57,6 +58,13 @@ HTTP_PORT=80
 BLOB_MB=${BLOB_MB:-6}      # the large file every real serves at /big/blob
 BLOB_RATE=${BLOB_RATE:-1m} # nginx limit_rate for /big/: 1 MB/s, a 6 MB download lasts ~6 s
 
+SHOAL_BACKEND=${SHOAL_BACKEND:-xdp}
+case $SHOAL_BACKEND in
+xdp | afxdp) ;;
+*) echo "SHOAL_BACKEND: must be xdp or afxdp (got $SHOAL_BACKEND)" >&2 && exit 2 ;;
+esac
+backend_is() { [[ $SHOAL_BACKEND == "$1" ]]; }
+
 topo_init() {
 	T_BUILD=$(realpath "${1:?topo_init BUILD_DIR [NREALS]}")
 	T_NREALS=${2:-3}
@@ -75,6 +83,8 @@ topo_init() {
 	T_WORK=$(mktemp -d "/tmp/$T_TAG.XXXX")
 	T_PINS=/sys/fs/bpf/$T_TAG
 	T_SOCK=$T_WORK/shoald.sock
+	T_STATE=$T_WORK/afxdp-state # AF_XDP: conntrack kept across restarts
+	echo "backend: $SHOAL_BACKEND"
 	T_SHOALD_PID=
 	T_UP=0
 	T_GONE=() # reals removed by topo_real_kill
@@ -316,13 +326,25 @@ topo_config() {
 	EOF
 }
 
-# shoald on the LB's link to the router, native XDP; returns once it answers.
+# The arguments that pick and place this run's dataplane.
+backend_args() {
+	if backend_is afxdp; then
+		echo --backend afxdp --state-dir "$T_STATE"
+	else
+		echo --backend xdp --pin-root "$T_PINS"
+	fi
+}
+
+# shoald on the LB's link to the router (native XDP, or AF_XDP on every queue), with
+# ARGS added; returns once it answers.
 topo_shoald_start() {
-	local cfg=${1:?topo_shoald_start CONFIG} i
+	local cfg=${1:?topo_shoald_start CONFIG [ARGS]} i
+	shift
 	# nsenter execs shoald: $! is shoald's pid (a backgrounded shell function would
 	# give a subshell's).
+	# shellcheck disable=SC2046 # backend_args: one argument a word
 	nsenter --net="$(ns_path lb)" "$SHOALD" --config "$cfg" --iface "$UPLINK" \
-		--socket "$T_SOCK" --pin-root "$T_PINS" --max-vips 8 >>"$T_WORK/shoald.log" 2>&1 &
+		--socket "$T_SOCK" $(backend_args) --max-vips 8 "$@" >>"$T_WORK/shoald.log" 2>&1 &
 	T_SHOALD_PID=$!
 	for ((i = 0; i < 200; i++)); do
 		if [[ -S $T_SOCK ]] && ctl show >/dev/null 2>&1; then return 0; fi
@@ -367,7 +389,7 @@ topo_down() {
 	cap_kill_all
 	if ((T_UP)); then
 		[[ -e /var/run/netns/$(ns_name lb) ]] &&
-			in_ns_t 30 lb "$SHOALD" --iface "$UPLINK" --pin-root "$T_PINS" --unload >/dev/null 2>&1
+			in_ns_t 30 lb "$SHOALD" --iface "$UPLINK" $(backend_args) --unload >/dev/null 2>&1
 		# A real whose namespace went (topo_real_kill) cannot be torn down: what
 		# shoal-real left for it goes with shoal-real prune (from the host).
 		((${#T_GONE[@]} == 0)) || timeout 30 "$SHOAL_REAL" prune >/dev/null 2>&1
@@ -406,7 +428,8 @@ topo_start() {
 # --- faults -----------------------------------------------------------------------
 
 # SIGKILL: shoald gets no chance to clean up (its control socket file stays). The
-# XDP program keeps forwarding from the pinned maps, as after SIGTERM.
+# XDP program keeps forwarding from the pinned maps, as after SIGTERM; AF_XDP stops
+# (its steering program stays, dropping VIP frames, until the next start).
 topo_shoald_kill9() {
 	local i
 	[[ -n $T_SHOALD_PID ]] || return 1

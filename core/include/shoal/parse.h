@@ -154,11 +154,17 @@ SH_INLINE int sh_parse_icmp(struct sh_env *e, struct sh_pkt *p, struct sh_meta *
 	return sh_verdict_pass(e);
 }
 
-/* TCP, UDP or ICMP at m->l4_off, inside the IP packet. */
+/*
+ * TCP, UDP or ICMP at m->l4_off, inside the IP packet. The ports are read
+ * once, after the header checks, through an access checked where it is made:
+ * with a read in each branch the compiler may merge the two and rebuild the
+ * pointer, and the BPF verifier does not carry a branch's check over to it.
+ */
 SH_INLINE int sh_parse_l4(struct sh_env *e, struct sh_pkt *p, struct sh_meta *m)
 {
 	__u32 l3_end = (__u32)m->l3_off + m->l3_len;
 	struct sh_flow *f = &m->flow;
+	__be16 *ports;
 
 	if (f->proto == SH_IPPROTO_TCP) {
 		struct sh_tcphdr *tcp = sh_pkt_at(p, m->l4_off, sizeof(*tcp));
@@ -166,22 +172,22 @@ SH_INLINE int sh_parse_l4(struct sh_env *e, struct sh_pkt *p, struct sh_meta *m)
 		if (!tcp || m->l4_off + sizeof(*tcp) > l3_end || (tcp->doff_res >> 4) < 5 ||
 		    m->l4_off + (__u32)(tcp->doff_res >> 4) * 4 > l3_end)
 			return sh_l4_malformed(e, m, SH_DROP_L4_MALFORMED);
-		f->sport = tcp->source;
-		f->dport = tcp->dest;
 		m->tcp_flags = tcp->flags;
 		m->tcp_doff = tcp->doff_res >> 4;
 	} else if (f->proto == SH_IPPROTO_UDP) {
-		struct sh_udphdr *udp = sh_pkt_at(p, m->l4_off, sizeof(*udp));
-
-		if (!udp || m->l4_off + sizeof(*udp) > l3_end)
+		if (!sh_pkt_at(p, m->l4_off, sizeof(struct sh_udphdr)) ||
+		    m->l4_off + sizeof(struct sh_udphdr) > l3_end)
 			return sh_l4_malformed(e, m, SH_DROP_L4_MALFORMED);
-		f->sport = udp->source;
-		f->dport = udp->dest;
 	} else if (f->proto == (f->family == SH_AF_INET ? SH_IPPROTO_ICMP : SH_IPPROTO_ICMPV6)) {
 		return sh_parse_icmp(e, p, m);
 	} else {
 		return sh_verdict_pass(e);
 	}
+	ports = sh_pkt_at(p, m->l4_off, 4);
+	if (!ports) /* checked above with the whole header */
+		return sh_l4_malformed(e, m, SH_DROP_L4_MALFORMED);
+	f->sport = ports[0];
+	f->dport = ports[1];
 	m->vip = sh_vip_lookup(e, f, 0);
 	return sh_classified(e, m, SH_K_FLOW);
 }
