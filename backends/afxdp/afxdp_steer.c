@@ -2,12 +2,14 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xdp/libxdp.h>
 
 #include "afxdp_steer.h"
+#include "log.h"
 #include "xsk_steer.h"
 #include "xsk_steer.skel.h"
 
@@ -65,6 +67,31 @@ int sh_steer_remove_stale(int ifindex, int *removed, char *err, size_t err_len)
 	return 0;
 }
 
+static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	sh_log(level == LIBXDP_WARN ? SH_LOG_INFO : SH_LOG_DEBUG, "libxdp: %s", line);
+	return 0;
+}
+
+/* Through the dispatcher (sharing the interface), or alone? Logged, for the operator. */
+static void report_dispatcher(const char *ifname, int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+
+	if (libxdp_get_error(mp) || !mp)
+		return;
+	if (xdp_multiprog__is_legacy(mp))
+		sh_log_warn("%s: the steering program runs alone, not in libxdp's dispatcher "
+			    "(it did not load on this kernel: see above): no other XDP program can "
+			    "share the interface while shoald runs",
+			    ifname);
+	xdp_multiprog__close(mp);
+}
+
 int sh_steer_attach(const char *ifname, int ifindex, bool generic, struct sh_steer **out,
 		    char *err, size_t err_len)
 {
@@ -72,6 +99,7 @@ int sh_steer_attach(const char *ifname, int ifindex, bool generic, struct sh_ste
 	int ret = -ENOMEM;
 
 	*out = NULL;
+	libxdp_set_print(libxdp_print);
 	if (!s)
 		goto fail_msg;
 	s->ifindex = ifindex;
@@ -103,6 +131,7 @@ int sh_steer_attach(const char *ifname, int ifindex, bool generic, struct sh_ste
 					   : "");
 		goto fail;
 	}
+	report_dispatcher(ifname, ifindex);
 	*out = s;
 	return 0;
 fail_msg:
