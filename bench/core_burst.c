@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * The forwarding core in userspace, single core, packets prepared in memory,
- * bursts of 32 through sh_user_burst() (the AF_XDP/DPDK path). Each figure is
+ * bursts of SH_BURST_MAX (64) through sh_user_burst() (the AF_XDP/DPDK path). Each figure is
  * net of a baseline loop in the same process that prepares the same packets
  * without forwarding them, so only the core's cost remains.
  *

@@ -6,6 +6,8 @@
 #                                   reals running nginx, each in a network namespace
 #                                   of its own; requests spread by weight, the stats,
 #                                   a real drained. Everything is removed on exit.
+#   bash control/demo.sh --afxdp    the same with shoald on the AF_XDP dataplane (the core
+#                                   in userspace behind AF_XDP sockets, docs/afxdp.md)
 #   bash control/demo.sh --replay   no namespaces, no root needed beyond installing:
 #                                   a pcap through the forwarding core (shoal-replay)
 #
@@ -16,13 +18,14 @@ cd "$(dirname "$0")/.."
 
 case ${1:-} in
 --replay | replay) mode=replay ;;
+--afxdp) mode=live SHOAL_BACKEND=afxdp ;;
 "") mode=live ;;
 -h | --help)
-	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 *)
-	echo "usage: bash control/demo.sh [--replay]" >&2
+	echo "usage: bash control/demo.sh [--afxdp | --replay]" >&2
 	exit 2
 	;;
 esac
@@ -67,8 +70,14 @@ N=300
 W="real1:1 real2:1 real3:2"
 
 say "setting up: client -- router -- LB, and real1..real3 behind the router (namespaces $T_TAG-*)"
-echo "   LB: shoald on its link to the router, native XDP; it tunnels each client packet back"
-echo "   out that link to a real (XDP_TX). Reals: shoal-real (decap, VIPs on lo) and nginx."
+if [[ ${SHOAL_BACKEND:-xdp} == afxdp ]]; then
+	echo "   LB: shoald on its link to the router, AF_XDP: a steering XDP program hands VIP frames"
+	echo "   to one worker thread per queue, which tunnels each back out that link to a real."
+else
+	echo "   LB: shoald on its link to the router, native XDP; it tunnels each client packet back"
+	echo "   out that link to a real (XDP_TX)."
+fi
+echo "   Reals: shoal-real (decap, VIPs on lo) and nginx."
 echo "   The reals answer the client directly through the router (direct server return)."
 topo_start "$VIP4_IPIP 80 ipip $W" "$VIP6_GUE 80 gue $W"
 

@@ -133,7 +133,9 @@ static void afxdp_stop(struct sh_backend *b, bool keep_forwarding)
 	atomic_store(&b->shared.stop, true);
 	for (__u32 i = 0; b->workers && i < b->n_queues; i++)
 		sh_afxdp_worker_join(&b->workers[i]);
-	/* No more redirects to the sockets before they close. */
+	/* No more redirects to the sockets before they close; its counts carry over. */
+	if (b->steer && b->state)
+		sh_steer_add_stats(b->steer, sh_user_state_carried(b->state));
 	sh_steer_detach(b->steer);
 	for (__u32 i = 0; b->workers && i < b->n_queues; i++)
 		sh_xsk_close(&b->workers[i].xsk);
@@ -200,11 +202,6 @@ static int afxdp_start(const struct sh_backend_opts *opts, struct sh_backend **o
 		goto fail;
 	b->ifindex = ret;
 	snprintf(b->ifname, sizeof(b->ifname), "%s", opts->ifname);
-	ret = sh_steer_remove_stale(b->ifindex, &stale, err, err_len);
-	if (ret)
-		goto fail;
-	if (stale)
-		sh_log_info("%s: removed the steering program a previous shoald left", b->ifname);
 	ret = make_dirs(state_dir(opts));
 	if (!ret)
 		ret = state_path(opts, path, sizeof(path));
@@ -221,6 +218,12 @@ static int afxdp_start(const struct sh_backend_opts *opts, struct sh_backend **o
 		snprintf(err, err_len, "state file %s: %s", path, strerror(-ret));
 		goto fail;
 	}
+	ret = sh_steer_remove_stale(b->ifindex, sh_user_state_carried(b->state), &stale, err,
+				    err_len);
+	if (ret)
+		goto fail;
+	if (stale)
+		sh_log_info("%s: removed the steering program a previous shoald left", b->ifname);
 	ret = sh_steer_attach(b->ifname, b->ifindex, opts->xdp_mode == SH_XDP_GENERIC, &b->steer,
 			      err, err_len);
 	if (ret)
@@ -293,6 +296,8 @@ static int afxdp_read_stats(struct sh_backend *b, struct sh_stats *out)
 			out->real[r].bytes += w->real_ctr[r].bytes;
 		}
 	}
+	for (int c = 0; c < SH_CTR_COUNT; c++)
+		out->ctr[c] += sh_user_state_carried(b->state)[c];
 	return sh_steer_add_stats(b->steer, out->ctr);
 }
 
@@ -311,7 +316,9 @@ static int afxdp_unload(const struct sh_backend_opts *opts, char *err, size_t er
 			 opts->ifname ? opts->ifname : "(none)");
 		return -ENODEV;
 	}
-	ret = sh_steer_remove_stale(ifindex, &removed, err, err_len);
+	__u64 forgotten[SH_CTR_COUNT] = { 0 }; /* the state file goes too */
+
+	ret = sh_steer_remove_stale(ifindex, forgotten, &removed, err, err_len);
 	if (ret)
 		return ret;
 	ret = state_path(opts, path, sizeof(path));

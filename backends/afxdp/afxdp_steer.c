@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xdp/libxdp.h>
 
 #include "afxdp_steer.h"
@@ -36,7 +37,55 @@ static struct xdp_program *stale_find(struct xdp_multiprog *mp)
 	return NULL;
 }
 
-int sh_steer_remove_stale(int ifindex, int *removed, char *err, size_t err_len)
+/* Sum a steer_stats map's per-CPU values into ctr. */
+static int stats_sum(int fd, int n_cpus, __u64 ctr[SH_CTR_COUNT])
+{
+	__u64 *per_cpu = calloc(n_cpus, sizeof(*per_cpu));
+	int ret = 0;
+
+	if (!per_cpu)
+		return -ENOMEM;
+	for (__u32 c = 0; c < SH_CTR_COUNT; c++) {
+		if (bpf_map_lookup_elem(fd, &c, per_cpu)) {
+			ret = -errno;
+			break;
+		}
+		for (int cpu = 0; cpu < n_cpus; cpu++)
+			ctr[c] += per_cpu[cpu];
+	}
+	free(per_cpu);
+	return ret;
+}
+
+/* A stale steering program's counts, from its steer_stats map, added to ctr. */
+static void stale_stats(struct xdp_program *p, __u64 ctr[SH_CTR_COUNT])
+{
+	__u32 map_ids[8], len;
+	struct bpf_prog_info info;
+	int n_cpus = libbpf_num_possible_cpus();
+
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = 8;
+	info.map_ids = (__u64)(unsigned long)map_ids;
+	len = sizeof(info);
+	if (n_cpus <= 0 || bpf_obj_get_info_by_fd(xdp_program__fd(p), &info, &len))
+		return;
+	for (__u32 i = 0; i < info.nr_map_ids && i < 8; i++) {
+		struct bpf_map_info m;
+		int fd = bpf_map_get_fd_by_id(map_ids[i]);
+
+		memset(&m, 0, sizeof(m));
+		len = sizeof(m);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &m, &len) &&
+		    !strcmp(m.name, "steer_stats"))
+			stats_sum(fd, n_cpus, ctr);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+int sh_steer_remove_stale(int ifindex, __u64 carried[SH_CTR_COUNT], int *removed, char *err,
+			  size_t err_len)
 {
 	*removed = 0;
 	/* Each detach rebuilds the dispatcher: look again after every one. */
@@ -53,6 +102,8 @@ int sh_steer_remove_stale(int ifindex, int *removed, char *err, size_t err_len)
 			return ret;
 		}
 		p = stale_find(mp);
+		if (p)
+			stale_stats(p, carried);
 		ret = p ? xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0) : 0;
 		xdp_multiprog__close(mp);
 		if (!p)
@@ -189,21 +240,7 @@ fail:
 
 int sh_steer_add_stats(const struct sh_steer *s, __u64 ctr[SH_CTR_COUNT])
 {
-	__u64 *per_cpu = calloc(s->n_cpus, sizeof(*per_cpu));
-	int fd = bpf_map__fd(s->skel->maps.steer_stats), ret = 0;
-
-	if (!per_cpu)
-		return -ENOMEM;
-	for (__u32 c = 0; c < SH_CTR_COUNT && !ret; c++) {
-		if (bpf_map_lookup_elem(fd, &c, per_cpu)) {
-			ret = -errno;
-			break;
-		}
-		for (int cpu = 0; cpu < s->n_cpus; cpu++)
-			ctr[c] += per_cpu[cpu];
-	}
-	free(per_cpu);
-	return ret;
+	return stats_sum(bpf_map__fd(s->skel->maps.steer_stats), s->n_cpus, ctr);
 }
 
 void sh_steer_detach(struct sh_steer *s)

@@ -17,9 +17,12 @@ struct sh_steer;
 
 /*
  * Detach every steering program a shoald left on ifindex (one killed with
- * SIGKILL cannot remove its own). *removed receives how many. 0 or -errno.
+ * SIGKILL cannot remove its own), adding what each counted to carried (its
+ * drops of the frames that arrived while no worker ran). *removed receives
+ * how many. 0 or -errno.
  */
-int sh_steer_remove_stale(int ifindex, int *removed, char *err, size_t err_len);
+int sh_steer_remove_stale(int ifindex, __u64 carried[SH_CTR_COUNT], int *removed, char *err,
+			  size_t err_len);
 
 /* Load and attach, steering nothing yet. 0 or -errno with the reason in err. */
 int sh_steer_attach(const char *ifname, int ifindex, bool generic, struct sh_steer **out,

@@ -74,13 +74,16 @@ static void *worker_main(void *arg)
 		sh_xsk_refill(&aw->xsk);
 		/* A burst boundary: nothing of t is held past here. */
 		atomic_store(&aw->seen, atomic_load(&s->epoch));
+		if (aw->xsk.tx_in_flight)
+			sh_xsk_kick_tx(&aw->xsk); /* the rest of a burst beyond one send batch */
 		if (n)
 			continue;
 		sh_xsk_kick_rx(&aw->xsk);
 		if (aw->xsk.busy_poll)
 			continue;
 		atomic_store(&aw->seen, SH_AFXDP_IDLE);
-		poll(&pfd, 1, IDLE_POLL_MS);
+		/* Frames still to send: back soon to kick again; else sleep until rx. */
+		poll(&pfd, 1, aw->xsk.tx_in_flight ? 1 : IDLE_POLL_MS);
 		/* Awake: seen before the next load of the tables (both sequentially consistent). */
 		atomic_store(&aw->seen, atomic_load(&s->epoch));
 	}

@@ -202,10 +202,20 @@ unsigned int sh_xsk_send(struct sh_xsk *x, void *const *data, const __u32 *len, 
 	}
 	xsk_ring_prod__submit(&x->tx, n);
 	x->tx_in_flight += n;
-	/* Copy mode always asks: the kernel sends in the syscall. */
-	if (n && xsk_ring_prod__needs_wakeup(&x->tx))
-		sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+	if (n)
+		sh_xsk_kick_tx(x);
 	return n;
+}
+
+void sh_xsk_kick_tx(struct sh_xsk *x)
+{
+	/*
+	 * Copy mode always asks: the kernel sends inside the syscall, at most
+	 * a batch (32) of descriptors each time, so the caller kicks again
+	 * while frames are in flight (sh_xsk_complete tells).
+	 */
+	if (xsk_ring_prod__needs_wakeup(&x->tx))
+		sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
 }
 
 void sh_xsk_kick_rx(struct sh_xsk *x)

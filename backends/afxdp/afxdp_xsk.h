@@ -69,6 +69,8 @@ void sh_xsk_complete(struct sh_xsk *x);
  * the first ones; the caller keeps the others.
  */
 unsigned int sh_xsk_send(struct sh_xsk *x, void *const *data, const __u32 *len, unsigned int n);
+/* Have the kernel send what the tx ring holds (one batch at a time in copy mode). */
+void sh_xsk_kick_tx(struct sh_xsk *x);
 /* Wake the kernel's receive side when the fill ring asks for it (zero-copy drivers). */
 void sh_xsk_kick_rx(struct sh_xsk *x);
 

@@ -13,7 +13,7 @@
 #include "user_state.h"
 
 #define STATE_MAGIC 0x3174617473686873ull /* "shhstat1" */
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 #define STATE_PAGE 4096u
 
 /* What sh_tables_build reads of prev: real indices, freed generations, vip ids. */
@@ -36,6 +36,7 @@ struct state_header {
 	_Atomic __u32 active; /* which identity copy is the current one */
 	__u32 pad;
 	__u64 size;
+	__u64 carried[SH_CTR_COUNT];
 	struct state_identity identity[2];
 };
 
@@ -183,6 +184,11 @@ void sh_user_state_save(struct sh_user_state *s, const struct sh_tables *t)
 	id->valid = 1;
 	/* The copy is whole before it becomes the current one. */
 	atomic_store_explicit(&s->h->active, next, memory_order_release);
+}
+
+__u64 *sh_user_state_carried(struct sh_user_state *s)
+{
+	return s->h->carried;
 }
 
 void sh_user_state_close(struct sh_user_state *s, bool remove_file)

@@ -42,6 +42,12 @@ int sh_user_state_identity(const struct sh_user_state *s, struct sh_tables **out
 /* Record t's identity (after t is live). Torn by a crash, the previous one stays. */
 void sh_user_state_save(struct sh_user_state *s, const struct sh_tables *t);
 
+/*
+ * Counts of a part of the dataplane that does not outlive its daemon (AF_XDP:
+ * the steering program's), carried over here so the totals continue.
+ */
+__u64 *sh_user_state_carried(struct sh_user_state *s);
+
 /* Unmap; remove_file also deletes the file (its flows are forgotten). */
 void sh_user_state_close(struct sh_user_state *s, bool remove_file);
 

@@ -923,7 +923,7 @@ sys.stdout.write(data.decode())
             self.assertEqual((r.returncode, r.stderr.splitlines()[0]), (code, error))
         for args, error in ((["--xdp-mode", "fast"], 'shoald: --xdp-mode: must be native or generic '
                              '(got "fast")'),
-                            (["--backend", "dpdk"], 'shoald: --backend: must be xdp (got "dpdk")')):
+                            (["--backend", "dpdk"], 'shoald: --backend: must be xdp or afxdp (got "dpdk")')):
             r = subprocess.run([SHOALD, "--config", self.cfg_path, "--iface", LB_IF, "--socket", sock,
                                 *args], capture_output=True, text=True, timeout=30)
             self.assertEqual((r.returncode, r.stderr.splitlines()[0]), (2, error))

@@ -174,6 +174,12 @@ topo_up() {
 	addr router eth-client "$RT_CL4/24" "$RT_CL6/64"
 	ip -n "$(ns_name client)" route add default via "$RT_CL4"
 	ip -n "$(ns_name client)" -6 route add default via "$RT_CL6"
+	# The client's TCP must not redraw a flow's hash when it retransmits after a
+	# timeout (on by default): the RPS below steers by that hash, and a redrawn one
+	# moves the flow to another CPU and LB queue, whose conntrack does not know it
+	# (a NIC's RSS hashes addresses and ports, and never moves a flow so). Gaps that
+	# make the client time out: an AF_XDP restart, a fault test's lost packets.
+	sysctls client net.core.txrehash=0
 	# router -- lb: one queue per CPU each way (see "RSS" below)
 	veth lb "$UPLINK" router eth-lb "$T_NCPU"
 	addr lb "$UPLINK" "$LB4/24" "$LB6/64"
