@@ -144,6 +144,7 @@ for ((n = 1; n <= T_NREALS; n++)); do
 	echo "       sent to real$n: $s, answered $a"
 done
 awk '$2 != 200 && $5 != "real'"$GONE"'"' "$all" | head -5 | sed 's/^/       failed elsewhere: /'
+awk '$2 == 200 && $3 != $5' "$all" | head -5 | sed 's/^/       answered by another real than the capture shows: /'
 check "the capture agrees with the answers (answered by the real it was sent to; $mismatch differ)" \
 	[ "$mismatch" -eq 0 ]
 check "zero failures on the surviving reals ($f_live)" [ "$f_live" -eq 0 ]
