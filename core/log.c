@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include <bpf/libbpf.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -32,9 +33,16 @@ void sh_log(enum sh_log_level level, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static bool libbpf_demoted;
+
+void sh_log_demote_libbpf(bool demote)
+{
+	libbpf_demoted = demote;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	enum sh_log_level ours = level == LIBBPF_WARN ? SH_LOG_INFO : SH_LOG_DEBUG;
+	enum sh_log_level ours = level == LIBBPF_WARN && !libbpf_demoted ? SH_LOG_INFO : SH_LOG_DEBUG;
 
 	if (ours > max_level)
 		return 0;

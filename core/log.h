@@ -3,6 +3,8 @@
 #ifndef SHOAL_LOG_H
 #define SHOAL_LOG_H
 
+#include <stdbool.h>
+
 enum sh_log_level {
 	SH_LOG_ERROR = 0, /* the program stops because of it */
 	SH_LOG_WARN = 1,
@@ -14,6 +16,12 @@ enum sh_log_level {
 void sh_log_set_level(enum sh_log_level level);
 /* libbpf's messages, demoted one level (its warnings are our info). */
 void sh_log_route_libbpf(void);
+/*
+ * While demoted, libbpf's warnings are debug lines (-v): for a caller that
+ * expects some (libxdp probing its dispatcher) and says in its own words
+ * what failed.
+ */
+void sh_log_demote_libbpf(bool demote);
 
 void sh_log(enum sh_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define sh_log_error(...) sh_log(SH_LOG_ERROR, __VA_ARGS__)

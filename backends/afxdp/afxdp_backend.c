@@ -124,10 +124,9 @@ static int afxdp_probe(const struct sh_backend_opts *opts, char *why, size_t why
 	return sh_xdp_probe_native(opts->ifname, opts->xdp_mode == SH_XDP_GENERIC, why, why_len);
 }
 
-static void afxdp_stop(struct sh_backend *b, bool keep_forwarding)
+/* Workers stopped, steering detached, sockets and UMEMs freed; the state file removed or kept. */
+static void teardown(struct sh_backend *b, bool remove_state)
 {
-	/* Forwarding needs the workers: nothing runs on without this process. */
-	(void)keep_forwarding;
 	if (!b)
 		return;
 	atomic_store(&b->shared.stop, true);
@@ -140,8 +139,15 @@ static void afxdp_stop(struct sh_backend *b, bool keep_forwarding)
 	for (__u32 i = 0; b->workers && i < b->n_queues; i++)
 		sh_xsk_close(&b->workers[i].xsk);
 	free(b->workers);
-	sh_user_state_close(b->state, false);
+	sh_user_state_close(b->state, remove_state);
 	free(b);
+}
+
+static void afxdp_stop(struct sh_backend *b, bool keep_forwarding)
+{
+	/* Forwarding needs the workers: nothing runs on without this process. */
+	(void)keep_forwarding;
+	teardown(b, false);
 }
 
 static int workers_open(struct sh_backend *b, const struct sh_backend_opts *o, char *err,
@@ -247,7 +253,8 @@ static int afxdp_start(const struct sh_backend_opts *opts, struct sh_backend **o
 fail:
 	sh_tables_free(*recovered);
 	*recovered = NULL;
-	afxdp_stop(b, false);
+	/* A state file this start made holds nothing: it goes; one it found stays. */
+	teardown(b, !reused);
 	return ret;
 }
 

@@ -137,8 +137,8 @@ static void report_dispatcher(const char *ifname, int ifindex)
 		return;
 	if (xdp_multiprog__is_legacy(mp))
 		sh_log_warn("%s: the steering program runs alone, not in libxdp's dispatcher "
-			    "(it did not load on this kernel: see above): no other XDP program can "
-			    "share the interface while shoald runs",
+			    "(it did not load on this kernel; -v shows why): no other XDP program "
+			    "can share the interface while shoald runs",
 			    ifname);
 	xdp_multiprog__close(mp);
 }
@@ -167,10 +167,18 @@ int sh_steer_attach(const char *ifname, int ifindex, bool generic, struct sh_ste
 		s->prog = NULL;
 		goto fail_msg;
 	}
+	/*
+	 * libxdp tries its dispatcher first; where that does not load, libbpf
+	 * warns about it at length before libxdp attaches the program alone.
+	 * What matters is said below (report_dispatcher, or the error).
+	 */
+	sh_log_demote_libbpf(true);
 	ret = xdp_program__attach(s->prog, ifindex, s->mode, 0);
+	sh_log_demote_libbpf(false);
 	if (ret) {
 		snprintf(err, err_len,
-			 "%s: attaching the steering program (%s XDP, libxdp dispatcher): %s%s",
+			 "%s: attaching the steering program (%s XDP, libxdp dispatcher): %s%s "
+			 "(-v shows libbpf's log)",
 			 ifname, generic ? "generic" : "native", strerror(-ret),
 			 ret == -EOPNOTSUPP || ret == -EINVAL
 				 ? "; the driver may lack native XDP, which AF_XDP needs in driver "

@@ -13,7 +13,7 @@
 
 #define UMEM_BYTES ((size_t)SH_XSK_FRAMES * SH_XSK_FRAME_SIZE)
 
-static int umem_make(struct sh_xsk *x, char *err, size_t err_len)
+static int umem_make(struct sh_xsk *x, const struct sh_xsk_opts *o, char *err, size_t err_len)
 {
 	struct xsk_umem_config cfg = {
 		.fill_size = SH_XSK_RING_SIZE,
@@ -27,16 +27,16 @@ static int umem_make(struct sh_xsk *x, char *err, size_t err_len)
 	if (x->area == MAP_FAILED) {
 		ret = -errno;
 		x->area = NULL;
-		snprintf(err, err_len, "allocating the UMEM (%zu MiB): %s", UMEM_BYTES >> 20,
-			 strerror(-ret));
+		snprintf(err, err_len, "%s queue %u: allocating the UMEM (%zu MiB): %s", o->ifname,
+			 o->queue, UMEM_BYTES >> 20, strerror(-ret));
 		return ret;
 	}
 	ret = xsk_umem__create(&x->umem, x->area, UMEM_BYTES, &x->fill, &x->comp, &cfg);
 	if (ret) {
 		x->umem = NULL;
 		snprintf(err, err_len,
-			 "registering the UMEM (%zu MiB) with the kernel: %s%s", UMEM_BYTES >> 20,
-			 strerror(-ret),
+			 "%s queue %u: registering the UMEM (%zu MiB) with the kernel: %s%s", o->ifname,
+			 o->queue, UMEM_BYTES >> 20, strerror(-ret),
 			 ret == -ENOBUFS || ret == -ENOMEM || ret == -EPERM
 				 ? " (pinned memory is limited: raise RLIMIT_MEMLOCK, or run with "
 				   "CAP_IPC_LOCK)"
@@ -110,7 +110,7 @@ int sh_xsk_open(struct sh_xsk *x, const struct sh_xsk_opts *o, char *why, size_t
 
 	memset(x, 0, sizeof(*x));
 	x->fd = -1;
-	ret = umem_make(x, err, err_len);
+	ret = umem_make(x, o, err, err_len);
 	if (ret)
 		goto fail;
 	ret = sock_make(x, o, zc);
@@ -123,7 +123,7 @@ int sh_xsk_open(struct sh_xsk *x, const struct sh_xsk_opts *o, char *why, size_t
 		sh_xsk_close(x);
 		x->fd = -1;
 		zc = false;
-		ret = umem_make(x, err, err_len);
+		ret = umem_make(x, o, err, err_len);
 		if (ret)
 			goto fail;
 		ret = sock_make(x, o, false);
