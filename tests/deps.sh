@@ -8,6 +8,8 @@ packages=(
 	libbpf-dev libxdp-dev libelf-dev bpftool xdp-tools
 	libpcap-dev libjansson-dev libcmocka-dev libclang-rt-14-dev
 	python3-scapy tcpdump iproute2 ethtool
+	# the AF_XDP bad-input test drops CAP_IPC_LOCK with capsh (tests/afxdp)
+	libcap2-bin
 	# the load-balancer end-to-end tests and the demo (tests/e2e/test_lb_*.sh, control/demo.sh)
 	nginx wrk curl jq iputils-ping
 )
