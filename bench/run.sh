@@ -21,3 +21,11 @@ if [[ $(id -u) -eq 0 ]]; then
 else
 	echo "skipped: not root (bench_bpf loads BPF programs; run: sudo bash bench/run.sh $*)"
 fi
+echo
+# Figures: docs/performance-afxdp.md.
+echo "== AF_XDP: shoal-afxdp against a plain AF_XDP echo on veth (bench/afxdp.sh, needs root)"
+if [[ $(id -u) -eq 0 ]]; then
+	bash bench/afxdp.sh "$@"
+else
+	echo "skipped: not root (bench/afxdp.sh makes a netns and AF_XDP sockets)"
+fi
